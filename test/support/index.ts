@@ -1,0 +1,42 @@
+import type { RecordedResource, SynthesisResult } from "../../tools/harness";
+
+export { record, synthesize } from "../../tools/harness";
+export type { RecordedResource, SynthesisResult } from "../../tools/harness";
+
+/** Every registration of `type` (optionally only those whose logical name ends with `nameSuffix`). */
+export function ofType(
+  result: SynthesisResult | RecordedResource[],
+  type: string,
+  nameSuffix?: string,
+): RecordedResource[] {
+  const list = Array.isArray(result) ? result : result.resources;
+  return list.filter((r) => r.type === type && (nameSuffix === undefined || r.name.endsWith(nameSuffix)));
+}
+
+/** The one registration of `type` (and name suffix); throws with the candidates when there is not exactly one. */
+export function one(
+  result: SynthesisResult | RecordedResource[],
+  type: string,
+  nameSuffix?: string,
+): RecordedResource {
+  const found = ofType(result, type, nameSuffix);
+  if (found.length !== 1) {
+    throw new Error(
+      `expected one ${type}${nameSuffix ? ` named *${nameSuffix}` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+    );
+  }
+  return found[0];
+}
+
+/** Counts registrations by type token. */
+export function countByType(result: SynthesisResult | RecordedResource[]): Record<string, number> {
+  const list = Array.isArray(result) ? result : result.resources;
+  const counts: Record<string, number> = {};
+  for (const r of list) counts[r.type] = (counts[r.type] ?? 0) + 1;
+  return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The parent URN's logical name (last URN segment), or undefined. */
+export function parentName(r: RecordedResource): string | undefined {
+  return r.parent?.split("::").pop();
+}
