@@ -62,6 +62,12 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], raw: Record<st
       }
       continue;
     }
+    if (i.code === "invalid_key") {
+      const key = String(i.path.at(-1));
+      const where = `${PROJECT}:${i.path.map(String).join(".")}`;
+      lines.push(`${where}: got key ${JSON.stringify(key)}; ${i.issues[0]?.message ?? i.message}`);
+      continue;
+    }
     const path = i.path
       .map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`))
       .join("")

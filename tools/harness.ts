@@ -232,11 +232,21 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
   store.supportsTransforms = false;
   pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
   // Like `pulumi up`, run inside the root Stack resource, so stack transformations and parenting work.
+  // A program error is caught inside the Stack and rethrown here, so the Stack's own outputs never reject unhandled.
   let result: unknown;
+  let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
-    result = await fn();
-    return result;
+    try {
+      result = await fn();
+    } catch (error) {
+      failure = { error };
+    }
+    return failure === undefined ? result : undefined;
   });
+  if (failure !== undefined) {
+    await pulumi.runtime.waitForRPCs();
+    throw failure.error;
+  }
   const secretOutputs: string[] = [];
   const outputs = await collectOutputs(result, secretOutputs);
   await pulumi.runtime.waitForRPCs();
