@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import type { z } from "zod";
 import { STACK_CONFIG_KEYS, type StackConfig, stackConfigSchema } from "./schema";
 
@@ -117,6 +118,9 @@ export function parseStackConfig(
   return (result as { data: StackConfig }).data;
 }
 
+// The SDK marks which keys were `secure:` but keeps the check internal; the SDK version is pinned.
+const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+
 function decode(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -138,7 +142,7 @@ export function loadConfig(): LoadedConfig {
     const [ns, key] = fullKey.split(":", 2);
     if (ns !== PROJECT || key === undefined) continue;
     if (key === EXTERNAL_SECRETS_KEY) {
-      if (!pulumi.runtime.isConfigSecret(fullKey)) {
+      if (!isConfigSecret(fullKey)) {
         problems.push(
           `${fullKey}: is stored in plain text; remove it and set each value with pulumi config set --secret --path '${EXTERNAL_SECRETS_KEY}.<NAME>'`,
         );

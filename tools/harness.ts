@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as state from "@pulumi/pulumi/runtime/state";
+import { isUnknown } from "@pulumi/pulumi/output";
 import * as YAML from "yaml";
 import { fakeCall, fakeResource } from "./fakes";
 
@@ -129,7 +130,7 @@ function unwrap(value: unknown, at: string, secretPaths: string[]): unknown {
     return unwrap(rpc.unwrapRpcSecret(value), at, []);
   }
   if (Array.isArray(value)) return value.map((v, i) => unwrap(v, `${at}[${i}]`, secretPaths));
-  if (value !== null && typeof value === "object" && value !== pulumi.runtime.unknownValue) {
+  if (value !== null && typeof value === "object" && !isUnknown(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = unwrap(v, at === "" ? k : `${at}.${k}`, secretPaths);
     return out;
@@ -137,28 +138,50 @@ function unwrap(value: unknown, at: string, secretPaths: string[]): unknown {
   return value;
 }
 
+// Drains the SDK's pending registrations; internal to the pinned SDK, like `disconnect` uses it.
+const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+
+/** The parts of the SDK's gRPC RegisterResourceRequest the recorder reads. */
+interface RegisterRequest {
+  getObject(): Parameters<typeof rpc.deserializeProperties>[0] | undefined;
+  getPropertydependenciesMap(): {
+    forEach(fn: (deps: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+  getType(): string;
+  getName(): string;
+  getCustom(): boolean;
+  getParent(): string;
+  getProvider(): string;
+  getProtect(): boolean | undefined;
+  getDependenciesList(): string[];
+}
+
 /** A mock engine that records each registration with the options and dependencies the real engine gets. */
 class RecordingMonitor extends MockMonitor {
   readonly recorded: RecordedResource[] = [];
 
-  override async registerResource(req: any, callback: (err: any, res: any) => void): Promise<void> {
+  override async registerResource(
+    req: RegisterRequest,
+    callback: (err: unknown, res: { getUrn(): string } | undefined) => void,
+  ): Promise<void> {
     const struct = req.getObject();
     const withSecrets = struct ? (rpc.deserializeProperties(struct, true) as Record<string, unknown>) : {};
     const secretPaths: string[] = [];
     const inputs = unwrap(withSecrets, "", secretPaths) as Record<string, unknown>;
     const propertyDependencies: Record<string, string[]> = {};
-    req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+    req.getPropertydependenciesMap().forEach((deps, key) => {
       propertyDependencies[key] = deps.getUrnsList();
     });
-    const type: string = req.getType();
-    const name: string = req.getName();
+    const type = req.getType();
+    const name = req.getName();
     this.recorded.push({
       urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${name}`,
       type,
       name,
       custom: req.getCustom(),
-      parent: req.getParent() || undefined,
-      provider: req.getProvider() || undefined,
+      // The request carries "" for an absent parent or provider.
+      parent: req.getParent() === "" ? undefined : req.getParent(),
+      provider: req.getProvider() === "" ? undefined : req.getProvider(),
       protect: req.getProtect() === true,
       dependencies: req.getDependenciesList(),
       propertyDependencies,
@@ -223,7 +246,8 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
     opts.preview === true,
     "organization",
   );
-  const store = state.getStore();
+  // Same feature flags `setMocks` sets (the store accessor is internal to the pinned SDK).
+  const store = (state as unknown as { getStore(): Record<string, boolean> }).getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
   store.supportsOutputValues = false;
@@ -244,12 +268,12 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
     return failure === undefined ? result : undefined;
   });
   if (failure !== undefined) {
-    await pulumi.runtime.waitForRPCs();
+    await waitForRPCs();
     throw failure.error;
   }
   const secretOutputs: string[] = [];
   const outputs = await collectOutputs(result, secretOutputs);
-  await pulumi.runtime.waitForRPCs();
+  await waitForRPCs();
   return { resources: monitor.recorded, outputs, secretOutputs };
 }
 
@@ -288,7 +312,7 @@ async function collectOutputs(value: unknown, secrets: string[], at = ""): Promi
 async function resolveValue(v: unknown, secrets: string[], at: string): Promise<unknown> {
   if (pulumi.Output.isInstance(v)) {
     const o = v as pulumi.Output<unknown>;
-    if (await o.isSecret) secrets.push(at);
+    if (await pulumi.isSecret(o)) secrets.push(at);
     // `promise(true)` yields the unknown sentinel instead of never settling when a preview value is unknown.
     const inner = await (o as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
     return resolveValue(inner, secrets, at);
