@@ -110,6 +110,12 @@ export class Naming {
   appConfig(): string {
     return this.make("appConfig", this.base("appcs"));
   }
+  /** Action group short name (SMS/e-mail sender label, at most 12 characters), e.g. shop-prd. */
+  shortName(): string {
+    const name = `${this.args.workload}-${this.env}`;
+    if (name.length > 12) throw new Error(`naming: short name '${name}' is longer than 12 characters`);
+    return name;
+  }
   /** Any other resource with a CAF abbreviation, e.g. `plain("asp")`. */
   plain(abbr: string): string {
     return this.make("generic", `${abbr}-${this.args.workload}-${this.env}`);
