@@ -148,6 +148,11 @@ export function fakeCall(token: string, inputs: State): State {
         subscriptionId: FAKE_SUBSCRIPTION,
         tenantId: "22222222-2222-2222-2222-222222222222",
       };
+    case "azure-native:redisenterprise:listDatabaseKeys":
+      return {
+        primaryKey: pulumi.secret(`Pk+${fakeSecretText(String(inputs.clusterName), 40)}/=`),
+        secondaryKey: pulumi.secret(`Sk+${fakeSecretText(String(inputs.clusterName), 40)}/=`),
+      };
     default:
       throw new Error(`unmocked provider function call ${token} with inputs ${JSON.stringify(inputs)}`);
   }
