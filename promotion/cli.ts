@@ -1,0 +1,260 @@
+import { appendFile, mkdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { styleText } from "node:util";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { systemClock } from "./clock";
+import { PromotionController, exitCodes, type RunResult } from "./controller";
+import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } from "./deploylog";
+import type { GateSample } from "./gates/evaluate";
+import { httpHealthProbe } from "./gates/health";
+import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
+import { PulumiStackDriver } from "./pulumi-driver";
+import { decisionRecord } from "./report";
+import type { StackOutputs } from "./stack";
+import { VercelRollingRelease } from "./vercel";
+
+function stackName(value: string): string {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(value)) {
+    throw new InvalidArgumentError(
+      `"${value}" must be a stack name: lowercase letters, digits and '-', e.g. staging or production.`,
+    );
+  }
+  return value;
+}
+
+function days(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 366)
+    throw new InvalidArgumentError(`"${value}" must be a whole number of days from 1 to 366.`);
+  return n;
+}
+
+function isoTime(value: string): string {
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) {
+    throw new InvalidArgumentError(`"${value}" must be an ISO 8601 time such as 2026-11-20T14:03:00Z.`);
+  }
+  return new Date(t).toISOString();
+}
+
+interface Common {
+  workDir: string;
+  stateDir: string;
+  policyPack: string;
+  vercel: boolean;
+}
+
+function color(style: Parameters<typeof styleText>[0], text: string): string {
+  return process.stderr.isTTY ? styleText(style, text) : text;
+}
+
+function printSample(sample: GateSample, healthy: number, required: number): void {
+  const c = sample.canary;
+  const parts = [
+    `stage ${sample.stage + 1} (${sample.percentage}%)`,
+    `healthy ${healthy}/${required}`,
+    `health ${sample.health.ok ? "ok" : sample.health.detail}`,
+    c
+      ? `err ${c.errorRatePercent.toFixed(2)}% p95 ${Math.round(c.p95Ms)} ms`
+      : `no data (${sample.noData ?? "-"})`,
+    ...(sample.baselineP95Ms !== undefined ? [`stable p95 ${Math.round(sample.baselineP95Ms)} ms`] : []),
+  ];
+  const verdict =
+    sample.verdict === "healthy"
+      ? color("green", "healthy")
+      : sample.verdict === "inconclusive"
+        ? color("yellow", "no data")
+        : color("red", `unhealthy: ${sample.breaches.join("; ") || sample.health.detail}`);
+  process.stderr.write(`  ${sample.at.slice(11, 19)} ${parts.join(" | ")} -> ${verdict}\n`);
+}
+
+function controller(common: Common): PromotionController {
+  const workDir = resolve(common.workDir);
+  return new PromotionController({
+    clock: systemClock,
+    driver: (stack) => new PulumiStackDriver({ workDir, stackName: stack }),
+    health: httpHealthProbe,
+    metrics: new LogAnalyticsMetrics(new AzureTokenProvider(), process.env.PROMOTION_LOG_ANALYTICS_ENDPOINT),
+    frontend: (outputs: StackOutputs) => {
+      const projectId = outputs.vercel?.projectId;
+      if (!common.vercel || projectId === undefined) return undefined;
+      const token = process.env.VERCEL_API_TOKEN;
+      if (token === undefined || token === "") {
+        throw new Error(
+          "the stack exports vercel.projectId but VERCEL_API_TOKEN is not set; set it, or pass --no-vercel to leave the frontend alone",
+        );
+      }
+      const teamId = process.env.VERCEL_TEAM_ID ?? outputs.vercel?.teamId;
+      return new VercelRollingRelease({
+        token,
+        projectId,
+        ...(teamId !== undefined ? { teamId } : {}),
+        ...(process.env.PROMOTION_VERCEL_ENDPOINT !== undefined
+          ? { endpoint: process.env.PROMOTION_VERCEL_ENDPOINT }
+          : {}),
+      });
+    },
+    stateDir: resolve(common.stateDir),
+    policyPacks: [resolve(workDir, common.policyPack)],
+    onLine: (line) => process.stderr.write(`${line}\n`),
+    onSample: printSample,
+  });
+}
+
+async function report(
+  result: RunResult,
+  common: Common,
+  context: { stack: string; from?: string },
+): Promise<void> {
+  const now = new Date().toISOString();
+  const record = decisionRecord(result, {
+    to: context.stack,
+    ...(context.from !== undefined ? { from: context.from } : {}),
+  });
+  const stateDir = resolve(common.stateDir);
+  await mkdir(join(stateDir, "records"), { recursive: true });
+  const file = join(
+    stateDir,
+    "records",
+    `${result.state?.runId ?? `${context.stack}-${now.replace(/[-:.]/g, "").slice(0, 15)}`}.md`,
+  );
+  await writeFile(file, record);
+  if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== "") {
+    await appendFile(process.env.GITHUB_STEP_SUMMARY, record);
+  }
+  if (result.outcome !== "nothing-to-do" && result.outcome !== "interrupted") {
+    await appendEntry(join(stateDir, "deployments.jsonl"), entryFor(result, { ...context, now }));
+  }
+  const style = result.exitCode === 0 ? "green" : result.exitCode === exitCodes.refused ? "yellow" : "red";
+  process.stderr.write(`${color(style, `${result.outcome}: ${result.reason}`)}\ndecision record: ${file}\n`);
+  process.exitCode = result.exitCode;
+}
+
+function withAbort(): AbortSignal {
+  const ac = new AbortController();
+  const stop = (signal: string) => {
+    if (ac.signal.aborted) process.exit(exitCodes.interrupted);
+    process.stderr.write(`\n${signal}: stopping after the current step (again to quit at once)\n`);
+    ac.abort(new Error(signal));
+  };
+  process.once("SIGINT", () => stop("SIGINT")).once("SIGTERM", () => stop("SIGTERM"));
+  return ac.signal;
+}
+
+/** Builds the `promote` command line. */
+export function buildProgram(): Command {
+  const program = new Command("promote")
+    .description(
+      "Canary promotion of a release from staging to production, with health gates and automatic rollback.",
+    )
+    .option("--work-dir <dir>", "directory holding Pulumi.yaml", ".")
+    .option("--state-dir <dir>", "state, lock, decision records and deployment log", ".promotion")
+    .option("--policy-pack <dir>", "policy pack for the production preview", "policies")
+    .option("--no-vercel", "leave the Vercel rolling release alone (API canary only)")
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage))
+    .showHelpAfterError();
+
+  program
+    .command("run", { isDefault: true })
+    .description("promote (or resume an unfinished promotion)")
+    .requiredOption("--from <stack>", "stack whose release is the candidate", stackName)
+    .requiredOption("--to <stack>", "stack to roll the candidate out to", stackName)
+    .option("--release <version>", "refuse unless the source stack runs this version")
+    .option("--lead-time-from <time>", "commit time of the release (ISO 8601), for lead time", isoTime)
+    .option("--ignore-maintenance-window", "promote outside the maintenance window (recorded)")
+    .addOption(
+      new Option("--on-unfinished <action>", "what to do with an unfinished run in state")
+        .choices(["resume", "rollback"])
+        .default("resume"),
+    )
+    .action(
+      async (opts: {
+        from: string;
+        to: string;
+        release?: string;
+        leadTimeFrom?: string;
+        ignoreMaintenanceWindow?: boolean;
+        onUnfinished: "resume" | "rollback";
+      }) => {
+        if (opts.from === opts.to)
+          program.error(`error: --from and --to are both "${opts.to}"; they must name two stacks`, {
+            exitCode: exitCodes.usage,
+          });
+        const common = program.opts<Common>();
+        const result = await controller(common).promote({
+          from: opts.from,
+          to: opts.to,
+          ...(opts.release !== undefined ? { expectVersion: opts.release } : {}),
+          ...(opts.leadTimeFrom !== undefined ? { leadTimeFrom: opts.leadTimeFrom } : {}),
+          ignoreMaintenanceWindow: opts.ignoreMaintenanceWindow === true,
+          onUnfinished: opts.onUnfinished,
+          signal: withAbort(),
+        });
+        await report(result, common, { stack: opts.to, from: opts.from });
+      },
+    );
+
+  program
+    .command("rollback")
+    .description("roll the stack back to its stable release at 0% canary")
+    .requiredOption("--stack <stack>", "stack to roll back", stackName)
+    .option("--reason <text>", "why, for the decision record", "manual rollback")
+    .action(async (opts: { stack: string; reason: string }) => {
+      const common = program.opts<Common>();
+      await report(await controller(common).rollback(opts.stack, opts.reason), common, { stack: opts.stack });
+    });
+
+  program
+    .command("status")
+    .description("show the last run, the lock and what the stack deploys")
+    .requiredOption("--stack <stack>", "stack to inspect", stackName)
+    .option("--json", "print JSON")
+    .action(async (opts: { stack: string; json?: boolean }) => {
+      const status = await controller(program.opts<Common>()).status(opts.stack);
+      if (opts.json === true) {
+        process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+        return;
+      }
+      const s = status.state;
+      const lines = [
+        `stack ${opts.stack}`,
+        `  deployed: ${status.deployed ? `${status.deployed.stable.version} stable, ${status.deployed.canaryPercentage}% to ${status.deployed.candidate?.version ?? "no candidate"}` : `unknown (${status.deployedError ?? "-"})`}`,
+        `  lock: ${status.lock ? `run ${status.lock.runId}, pid ${status.lock.pid} on ${status.lock.host}${status.lock.stale ? " (stale)" : ""}` : "free"}`,
+        s
+          ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
+          : "  last run: none",
+      ];
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+
+  program
+    .command("metrics")
+    .description("deployment frequency, lead time, change failure rate, time to restore and success rate")
+    .option("--stack <stack>", "stack to report", stackName, "production")
+    .option("--days <n>", "window in days", days, 30)
+    .option("--log <file>", "deployment log (default <state-dir>/deployments.jsonl)")
+    .option("--json", "print JSON")
+    .action(async (opts: { stack: string; days: number; log?: string; json?: boolean }) => {
+      const common = program.opts<Common>();
+      const { entries, skipped } = await readEntries(
+        opts.log ?? join(resolve(common.stateDir), "deployments.jsonl"),
+      );
+      const metrics = deliveryMetrics(entries, { stack: opts.stack, days: opts.days, now: Date.now() });
+      if (opts.json === true) process.stdout.write(`${JSON.stringify({ metrics, skipped }, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `${metricsTable(metrics)}\n${skipped > 0 ? `${skipped} unreadable log lines skipped\n` : ""}`,
+        );
+    });
+
+  return program;
+}
+
+if (require.main === module) {
+  buildProgram()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      process.stderr.write(`promote: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = exitCodes.error;
+    });
+}

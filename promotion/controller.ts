@@ -1,0 +1,345 @@
+import { randomUUID } from "node:crypto";
+import type { Clock } from "./clock";
+import type { GateSample } from "./gates/evaluate";
+import type { HealthProbe } from "./gates/health";
+import type { MetricsSource } from "./gates/metrics";
+import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
+import { checkCandidate, maintenanceWindowRefusal } from "./preflight";
+import { artifactId, type StackDriver, type StackOutputs } from "./stack";
+import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
+import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
+import type { FrontendRollout } from "./vercel";
+
+export { exitCodes, type RunResult } from "./steps";
+
+/** What the controller talks to; everything remote or time-related is injected. */
+export interface ControllerDeps {
+  readonly clock: Clock;
+  /** Returns the driver of a stack by name. */
+  readonly driver: (stack: string) => StackDriver;
+  readonly health: HealthProbe;
+  readonly metrics: MetricsSource;
+  /** Returns the Vercel driver for a stack's outputs, or undefined when its frontend is not driven. */
+  readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
+  /** Directory of the state files, lock files, decision records and the deployment log. */
+  readonly stateDir: string;
+  /** Policy packs the production preview runs with. */
+  readonly policyPacks: string[];
+  /** Receives progress lines for a person at a terminal. */
+  readonly onLine: (line: string) => void;
+  /** Receives each gate sample as it is taken. */
+  readonly onSample?: (sample: GateSample, healthy: number, required: number) => void;
+  /** Overrides the state store (tests inject crashes here). */
+  readonly store?: (stack: string) => StateStore;
+  readonly lock?: LockOptions;
+  /** Attempts and first delay of the rollback `up` retries. Default 3 attempts, 15 s. */
+  readonly rollbackRetry?: { attempts: number; delayMs: number };
+}
+
+/** What a `promote` call asks for. */
+export interface PromoteRequest {
+  readonly from: string;
+  readonly to: string;
+  /** Refuse unless the source runs this version. */
+  readonly expectVersion?: string;
+  /** Skip the maintenance-window gate (recorded in the decision record). */
+  readonly ignoreMaintenanceWindow?: boolean;
+  /** What to do with an unfinished run found in state. Default "resume". */
+  readonly onUnfinished?: "resume" | "rollback";
+  /** Lead-time start (commit time), ISO 8601. */
+  readonly leadTimeFrom?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** What `status` reports. */
+export interface StatusReport {
+  /** The target's last run, if any. */
+  readonly state?: PromotionState;
+  /** Who holds the lock, and whether it is stale. */
+  readonly lock?: LockInfo & { stale: boolean };
+  /** What the target's last successful update deployed. */
+  readonly deployed?: StackOutputs["release"];
+  /** Why the outputs could not be read, if they could not. */
+  readonly deployedError?: string;
+}
+
+/** Sequences a promotion: preflight, stages with bakes, rollback or finalize, with state saved after every step. */
+export class PromotionController {
+  constructor(private readonly deps: ControllerDeps) {}
+
+  private store(stack: string): StateStore {
+    return this.deps.store?.(stack) ?? new FileStateStore(this.deps.stateDir, stack);
+  }
+
+  private iso(): string {
+    return new Date(this.deps.clock.now()).toISOString();
+  }
+
+  private log(state: PromotionState | undefined, message: string): void {
+    const at = this.iso();
+    state?.events.push({ at, message });
+    this.deps.onLine(`${at.slice(11, 19)} ${message}`);
+  }
+
+  private newLock(stack: string): FileLock {
+    return new FileLock(this.deps.stateDir, stack, this.deps.clock, this.deps.lock);
+  }
+
+  /** Runs `fn` under the stack's lock; a held lock is a refusal. */
+  private async locked(
+    stack: string,
+    fn: (lock: FileLock, runId: string) => Promise<RunResult>,
+  ): Promise<RunResult> {
+    const lock = this.newLock(stack);
+    const runId = `${stack}-${this.iso().replace(/[-:.]/g, "").slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+    try {
+      const replaced = await lock.acquire(runId);
+      if (replaced !== undefined) {
+        this.log(
+          undefined,
+          `took over the stale lock of run ${replaced.runId} (pid ${replaced.pid} on ${replaced.host})`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof LockHeldError) return this.refuse(err.message);
+      throw err;
+    }
+    try {
+      return await fn(lock, runId);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  private drive(
+    state: PromotionState,
+    store: StateStore,
+    lock: FileLock,
+    resumed: boolean,
+    signal?: AbortSignal,
+  ): Promise<RunResult> {
+    const ctx: RunContext = {
+      clock: this.deps.clock,
+      target: this.deps.driver(state.stack),
+      health: this.deps.health,
+      metrics: this.deps.metrics,
+      frontend: this.deps.frontend,
+      store,
+      lock,
+      log: (s, message) => this.log(s, message),
+      ...(this.deps.onSample !== undefined ? { onSample: this.deps.onSample } : {}),
+      rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
+      ...(signal !== undefined ? { signal } : {}),
+    };
+    return driveRun(ctx, state, resumed);
+  }
+
+  /** Promotes the source stack's release into the target stack, or resumes / rolls back an unfinished run. */
+  promote(req: PromoteRequest): Promise<RunResult> {
+    return this.locked(req.to, async (lock, runId) => {
+      const store = this.store(req.to);
+      const previous = await store.load();
+      if (isActive(previous)) {
+        if (req.expectVersion !== undefined && req.expectVersion !== previous.candidate.version) {
+          return this.refuse(
+            `an unfinished promotion of ${previous.candidate.version} (run ${previous.runId}) is in state; ` +
+              "run promote without --release to resume it, or run rollback",
+          );
+        }
+        this.log(
+          previous,
+          `resuming unfinished run ${previous.runId} (${previous.phase}, stage ${previous.stageIndex + 1})`,
+        );
+        if (req.onUnfinished === "rollback" && previous.phase !== "rollback") {
+          decideRollback(
+            { clock: this.deps.clock, log: (s, m) => this.log(s, m) },
+            previous,
+            "rollback requested for the unfinished run",
+          );
+        }
+        return this.drive(previous, store, lock, true, req.signal);
+      }
+      const target = this.deps.driver(req.to);
+      const outputs = await target.outputs();
+      const recovered = await this.recoverUnknown(target, outputs);
+      if (recovered !== undefined) return recovered;
+      const state = await this.preflight(req, target, outputs, runId);
+      if ("exitCode" in state) return state;
+      await store.save(state);
+      return this.drive(state, store, lock, false, req.signal);
+    });
+  }
+
+  /** Rolls back the stack's unfinished run, or a canary found deployed without a run in state. */
+  rollback(stack: string, reason: string): Promise<RunResult> {
+    return this.locked(stack, async (lock) => {
+      const store = this.store(stack);
+      const state = await store.load();
+      if (isActive(state)) {
+        if (state.phase !== "rollback")
+          decideRollback({ clock: this.deps.clock, log: (s, m) => this.log(s, m) }, state, reason);
+        return this.drive(state, store, lock, true);
+      }
+      const target = this.deps.driver(stack);
+      const recovered = await this.recoverUnknown(target, await target.outputs());
+      if (recovered !== undefined) return recovered;
+      const deployed = (await target.outputs()).release;
+      return {
+        outcome: "nothing-to-do",
+        exitCode: exitCodes.ok,
+        reason: `${stack} runs ${deployed.stable.version} at ${deployed.canaryPercentage}% canary with no run under way`,
+      };
+    });
+  }
+
+  /** The stack's last run, its lock and what it deploys, without changing anything. */
+  async status(stack: string): Promise<StatusReport> {
+    const lock = this.newLock(stack);
+    const [state, holder] = await Promise.all([this.store(stack).load(), lock.holder()]);
+    let deployed: StackOutputs["release"] | undefined;
+    let deployedError: string | undefined;
+    try {
+      deployed = (await this.deps.driver(stack).outputs()).release;
+    } catch (err) {
+      deployedError = err instanceof Error ? err.message : String(err);
+    }
+    return {
+      ...(state !== undefined ? { state } : {}),
+      ...(holder !== undefined ? { lock: { ...holder, stale: lock.isStale(holder) } } : {}),
+      ...(deployed !== undefined ? { deployed } : {}),
+      ...(deployedError !== undefined ? { deployedError } : {}),
+    };
+  }
+
+  /**
+   * With no run in state, a target at a canary percentage, with a candidate, or whose last update did not
+   * succeed is at an unknown point of a lost run: roll it back to its stable release before anything else.
+   */
+  private async recoverUnknown(target: StackDriver, outputs: StackOutputs): Promise<RunResult | undefined> {
+    const deployed = outputs.release;
+    const [last] = await target.history(1);
+    const clean = deployed.candidate === undefined && deployed.canaryPercentage === 0;
+    if (clean && (last === undefined || last.result === "succeeded")) return undefined;
+    const why = clean
+      ? `its last update ${last!.result}`
+      : `it runs ${deployed.canaryPercentage}% of ${deployed.candidate?.version ?? "no candidate"}`;
+    this.log(
+      undefined,
+      `${target.name} has no run in state but ${why}: rolling back to ${deployed.stable.version}`,
+    );
+    await target.writeRelease({ stable: deployed.stable, canaryPercentage: 0 });
+    const up = await target.up({ message: `promotion recovery: back to ${deployed.stable.version}` });
+    if (!up.ok) {
+      const reason = `recovery rollback of ${target.name} failed: ${up.summary}`;
+      this.log(undefined, reason);
+      return { outcome: "rollback-failed", exitCode: exitCodes.rollbackFailed, reason };
+    }
+    this.log(undefined, `${target.name} back on ${deployed.stable.version} at 0% (${up.summary})`);
+    return undefined;
+  }
+
+  private refuse(reason: string): RunResult {
+    this.log(undefined, `refused: ${reason}`);
+    return { outcome: "refused", exitCode: exitCodes.refused, reason };
+  }
+
+  private async preflight(
+    req: PromoteRequest,
+    target: StackDriver,
+    outputs: StackOutputs,
+    runId: string,
+  ): Promise<PromotionState | RunResult> {
+    const source = this.deps.driver(req.from);
+    const [plan, sourcePlan] = await Promise.all([target.readRollout(), source.readRollout()]);
+    const now = this.deps.clock.now();
+    const check = await checkCandidate({
+      source,
+      gates: sourcePlan.gates,
+      soakMinutes: plan.soakMinutes,
+      ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}),
+      health: this.deps.health,
+      metrics: this.deps.metrics,
+      now,
+      timeoutMs: plan.sampleTimeoutSeconds * 1000,
+    });
+    if (!check.ok) return this.refuse(check.reason);
+    this.log(undefined, `candidate ${check.candidate.version}: ${check.detail}`);
+    const deployed = outputs.release;
+    if (artifactId(deployed.stable) === artifactId(check.candidate)) {
+      return this.refuse(`${target.name} already runs ${check.candidate.version}`);
+    }
+    if (deployed.stable.apiPackageSha256 === check.candidate.apiPackageSha256) {
+      return this.refuse(
+        `${check.candidate.version} has the same API package digest as ${target.name}'s stable ${deployed.stable.version}`,
+      );
+    }
+    if (outputs.api.canaryHealthUrl === undefined) {
+      return this.refuse(
+        `${target.name} exports no api.canaryHealthUrl; a canary rollout needs the canary slot`,
+      );
+    }
+    const minutes = plan.stages.reduce((sum, s) => sum + s.bakeMinutes, 0);
+    if (plan.maintenanceWindow.enforce) {
+      const refusal = maintenanceWindowRefusal(plan.maintenanceWindow, now, minutes);
+      if (refusal !== undefined && req.ignoreMaintenanceWindow !== true) return this.refuse(refusal);
+      if (refusal !== undefined) this.log(undefined, `maintenance window ignored on request: ${refusal}`);
+    }
+    const frontend = this.deps.frontend(outputs);
+    if (frontend !== undefined) {
+      for (const [role, a] of [
+        ["candidate", check.candidate],
+        ["stable", deployed.stable],
+      ] as const) {
+        if (!a.frontendRef.startsWith("dpl_")) {
+          return this.refuse(
+            `the ${role} frontendRef ${a.frontendRef} is a commit; driving the Vercel rolling release needs deployment ids (dpl_...)`,
+          );
+        }
+      }
+      const template = await frontend.templatePercentages();
+      const wanted = plan.stages.map((s) => s.percentage);
+      if (template === undefined || template.join(",") !== wanted.join(",")) {
+        return this.refuse(
+          `the Vercel rolling-release stages are ${template?.join("/") ?? "not configured"}, the rollout plan's are ${wanted.join("/")}; run pulumi up on ${target.name} first`,
+        );
+      }
+    }
+    const state: PromotionState = {
+      version: 1,
+      runId,
+      stack: target.name,
+      from: req.from,
+      candidate: check.candidate,
+      previousStable: deployed.stable,
+      plan,
+      phase: "stage",
+      stageIndex: 0,
+      frontend: frontend !== undefined,
+      startedAt: new Date(now).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      leadTimeFrom: req.leadTimeFrom ?? new Date(check.since).toISOString(),
+      stages: plan.stages.map((s, index) => ({
+        index,
+        percentage: s.percentage,
+        bakeMinutes: s.bakeMinutes,
+        healthy: 0,
+        samples: 0,
+      })),
+      samples: [],
+      events: [],
+    };
+    const original = await target.readRelease();
+    await target.writeRelease(releaseAt(state, plan.stages[0]!.percentage));
+    const preview = await target.preview({ policyPacks: this.deps.policyPacks });
+    if (!preview.ok) {
+      if (original !== undefined) await target.writeRelease(original);
+      return this.refuse(`the ${target.name} preview with the policy pack failed: ${preview.summary}`);
+    }
+    state.preview = preview.summary;
+    this.log(
+      state,
+      `preflight passed: ${check.candidate.version} -> ${target.name}, preview with policy pack ok (${preview.summary})`,
+    );
+    return state;
+  }
+}

@@ -1,0 +1,117 @@
+import type { GateConfig } from "../../config/rollout";
+import type { HealthResult } from "./health";
+import type { MetricsResult, SlotStats } from "./metrics";
+
+/** How one sample came out: healthy counts toward the bake, inconclusive pauses it, unhealthy is a failure. */
+export type SampleVerdict = "healthy" | "inconclusive" | "unhealthy";
+
+/** One gate sample as recorded in state and the decision record. */
+export interface GateSample {
+  /** When the sample started, ISO 8601. */
+  readonly at: string;
+  /** Zero-based stage index. */
+  readonly stage: number;
+  /** Canary percentage at the time. */
+  readonly percentage: number;
+  /** The canary health probe. */
+  readonly health: HealthResult;
+  /** Canary stats, when there was enough data. */
+  readonly canary?: SlotStats;
+  /** The stable baseline p95 the ratio gate used, ms. */
+  readonly baselineP95Ms?: number;
+  /** Why the metrics counted as no data, when they did. */
+  readonly noData?: string;
+  /** Gate breaches, each naming the value and the limit. */
+  readonly breaches: readonly string[];
+  /** The sample's verdict. */
+  readonly verdict: SampleVerdict;
+  /** Set when this sample decided a rollback: which threshold was reached. */
+  readonly rollback?: string;
+}
+
+/** Counts consecutive failures across samples and decides when a rollback is due. */
+export class GateEvaluator {
+  private healthStreak = 0;
+  private metricStreak = 0;
+  private notHealthyStreak = 0;
+
+  constructor(private readonly gates: GateConfig) {}
+
+  /**
+   * Judges one sample. `baselineP95Ms` is the stable slot's p95 to compare with when the stable slot
+   * itself has too little traffic in the window (e.g. at 100%).
+   */
+  judge(input: {
+    at: string;
+    stage: number;
+    percentage: number;
+    health: HealthResult;
+    metrics: MetricsResult;
+    baselineP95Ms?: number;
+  }): GateSample {
+    const g = this.gates;
+    const breaches: string[] = [];
+    let noData: string | undefined;
+    let canary: SlotStats | undefined;
+    let baseline = input.baselineP95Ms;
+
+    if (input.metrics.status === "unavailable") {
+      noData = input.metrics.reason;
+    } else if (input.metrics.canary === undefined || input.metrics.canary.requests < g.minRequests) {
+      noData = `canary had ${input.metrics.canary?.requests ?? 0} requests in the window, fewer than minRequests ${g.minRequests}`;
+    } else {
+      canary = input.metrics.canary;
+      const stable = input.metrics.stable;
+      if (stable !== undefined && stable.requests >= g.minRequests) baseline = stable.p95Ms;
+      if (canary.errorRatePercent > g.maxErrorRatePercent) {
+        breaches.push(`error rate ${canary.errorRatePercent.toFixed(2)}% > ${g.maxErrorRatePercent}%`);
+      }
+      if (g.maxP95LatencyMs !== null && canary.p95Ms > g.maxP95LatencyMs) {
+        breaches.push(`p95 ${Math.round(canary.p95Ms)} ms > ${g.maxP95LatencyMs} ms`);
+      }
+      if (g.maxP95LatencyRatio !== null) {
+        if (baseline === undefined || baseline <= 0) {
+          noData = "no stable baseline p95 for the latency ratio gate";
+        } else if (canary.p95Ms / baseline > g.maxP95LatencyRatio) {
+          breaches.push(
+            `p95 ${Math.round(canary.p95Ms)} ms is ${(canary.p95Ms / baseline).toFixed(2)}x the stable ` +
+              `${Math.round(baseline)} ms > ${g.maxP95LatencyRatio}x`,
+          );
+        }
+      }
+    }
+
+    this.healthStreak = input.health.ok ? 0 : this.healthStreak + 1;
+    if (breaches.length > 0) this.metricStreak += 1;
+    else if (noData === undefined) this.metricStreak = 0;
+    const verdict: SampleVerdict =
+      !input.health.ok || breaches.length > 0
+        ? "unhealthy"
+        : noData !== undefined
+          ? "inconclusive"
+          : "healthy";
+    this.notHealthyStreak = verdict === "healthy" ? 0 : this.notHealthyStreak + 1;
+
+    let rollback: string | undefined;
+    if (this.healthStreak >= g.healthFailures) {
+      rollback = `${this.healthStreak} consecutive failed health checks (limit ${g.healthFailures})`;
+    } else if (this.metricStreak >= g.metricFailures) {
+      rollback = `${breaches.join("; ")} (${this.metricStreak} consecutive, limit ${g.metricFailures})`;
+    } else if (this.notHealthyStreak >= g.inconclusiveLimit) {
+      rollback = `${this.notHealthyStreak} consecutive samples without a healthy result (limit ${g.inconclusiveLimit}): failing safe`;
+    }
+
+    return {
+      at: input.at,
+      stage: input.stage,
+      percentage: input.percentage,
+      health: input.health,
+      ...(canary !== undefined ? { canary } : {}),
+      ...(baseline !== undefined ? { baselineP95Ms: baseline } : {}),
+      ...(noData !== undefined ? { noData } : {}),
+      breaches,
+      verdict,
+      ...(rollback !== undefined ? { rollback } : {}),
+    };
+  }
+}

@@ -1,0 +1,149 @@
+import { z } from "zod";
+
+/** Request statistics of one slot over a window. */
+export interface SlotStats {
+  /** Requests seen. */
+  readonly requests: number;
+  /** Failed requests in percent of requests. */
+  readonly errorRatePercent: number;
+  /** 95th percentile of request duration, ms. */
+  readonly p95Ms: number;
+}
+
+/** What a metrics query found: per-slot stats (a slot without requests is absent), or why there is no data. */
+export type MetricsResult =
+  | { readonly status: "ok"; readonly canary?: SlotStats; readonly stable?: SlotStats }
+  | { readonly status: "unavailable"; readonly reason: string };
+
+/** Which telemetry to read. */
+export interface MetricsQuery {
+  /** Log Analytics workspace id (the workspace's customerId GUID). */
+  readonly workspaceId: string;
+  /** `AppRoleName` of the canary slot's requests. */
+  readonly canaryRole: string;
+  /** `AppRoleName` of the stable (production) slot's requests. */
+  readonly stableRole: string;
+  /** Window start, ms since the epoch. */
+  readonly from: number;
+  /** Window end, ms since the epoch. */
+  readonly to: number;
+  /** Give up after this many ms. */
+  readonly timeoutMs: number;
+}
+
+/** Reads request error rates and p95 latency per slot. */
+export interface MetricsSource {
+  /** Never throws: failures come back as `unavailable`. */
+  query(q: MetricsQuery): Promise<MetricsResult>;
+}
+
+/** Supplies bearer tokens for the Log Analytics query API. */
+export interface TokenProvider {
+  /** An access token for `https://api.loganalytics.io/.default`. */
+  token(): Promise<string>;
+}
+
+/** Quotes a string as a KQL string literal. */
+export function kqlString(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+/** The KQL the gates run over workspace-based Application Insights (`AppRequests`), one row per slot. */
+export function buildQuery(q: Pick<MetricsQuery, "canaryRole" | "stableRole" | "from" | "to">): string {
+  const from = new Date(q.from).toISOString();
+  const to = new Date(q.to).toISOString();
+  return [
+    "AppRequests",
+    `| where TimeGenerated between (datetime(${from}) .. datetime(${to}))`,
+    `| where AppRoleName in (${kqlString(q.canaryRole)}, ${kqlString(q.stableRole)})`,
+    `| extend slot = iff(AppRoleName == ${kqlString(q.canaryRole)}, 'canary', 'stable')`,
+    "| summarize requests = count(), failed = countif(Success == false), p95 = percentile(DurationMs, 95) by slot",
+  ].join("\n");
+}
+
+const responseSchema = z.object({
+  tables: z
+    .array(
+      z.object({
+        name: z.string(),
+        columns: z.array(z.object({ name: z.string(), type: z.string() })),
+        rows: z.array(z.array(z.unknown())),
+      }),
+    )
+    .min(1),
+});
+
+/** Turns a query API response body into per-slot stats. */
+export function parseResponse(body: unknown): MetricsResult {
+  const parsed = responseSchema.safeParse(body);
+  if (!parsed.success)
+    return { status: "unavailable", reason: "the response is not a query result (no tables)" };
+  const table = parsed.data.tables.find((t) => t.name === "PrimaryResult") ?? parsed.data.tables[0]!;
+  const col = (name: string) => table.columns.findIndex((c) => c.name === name);
+  const [iSlot, iReq, iFail, iP95] = [col("slot"), col("requests"), col("failed"), col("p95")];
+  if ([iSlot, iReq, iFail, iP95].some((i) => i < 0)) {
+    return {
+      status: "unavailable",
+      reason: "the result lacks one of the columns slot, requests, failed, p95",
+    };
+  }
+  const stats: { canary?: SlotStats; stable?: SlotStats } = {};
+  for (const row of table.rows) {
+    const slot = row[iSlot];
+    const requests = Number(row[iReq]);
+    const failed = Number(row[iFail]);
+    const p95 = Number(row[iP95]);
+    if ((slot !== "canary" && slot !== "stable") || !(requests > 0) || !Number.isFinite(p95)) continue;
+    stats[slot] = { requests, errorRatePercent: (failed / requests) * 100, p95Ms: p95 };
+  }
+  return { status: "ok", ...stats };
+}
+
+/** The Azure Monitor Logs query REST API (`POST /v1/workspaces/{id}/query`). */
+export class LogAnalyticsMetrics implements MetricsSource {
+  /**
+   * @param tokens bearer tokens for the API
+   * @param endpoint API root; default `https://api.loganalytics.io` (tests point it at 127.0.0.1)
+   */
+  constructor(
+    private readonly tokens: TokenProvider,
+    private readonly endpoint = "https://api.loganalytics.io",
+  ) {}
+
+  async query(q: MetricsQuery): Promise<MetricsResult> {
+    const url = `${this.endpoint.replace(/\/$/, "")}/v1/workspaces/${encodeURIComponent(q.workspaceId)}/query`;
+    const timespan = `${new Date(q.from).toISOString()}/${new Date(q.to).toISOString()}`;
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await this.tokens.token()}`, "content-type": "application/json" },
+        body: JSON.stringify({ query: buildQuery(q), timespan }),
+        signal: AbortSignal.timeout(q.timeoutMs),
+      });
+      if (!res.ok) return { status: "unavailable", reason: `query API answered HTTP ${res.status}` };
+      return parseResponse(await res.json());
+    } catch (err) {
+      const name = err instanceof Error ? err.name : "";
+      const reason =
+        name === "TimeoutError"
+          ? `no answer within ${q.timeoutMs} ms`
+          : err instanceof Error
+            ? err.message
+            : String(err);
+      return { status: "unavailable", reason: `query failed: ${reason}` };
+    }
+  }
+}
+
+/** Tokens from `@azure/identity`'s DefaultAzureCredential (OIDC in CI, the Azure CLI on a laptop). */
+export class AzureTokenProvider implements TokenProvider {
+  private credential: Promise<{ getToken(scope: string): Promise<{ token: string } | null> }> | undefined;
+
+  async token(): Promise<string> {
+    this.credential ??= import("@azure/identity").then((m) => new m.DefaultAzureCredential());
+    const token = await (await this.credential).getToken("https://api.loganalytics.io/.default");
+    if (token === null)
+      throw new Error("DefaultAzureCredential returned no token for the Log Analytics query API");
+    return token.token;
+  }
+}

@@ -1,0 +1,143 @@
+import { LocalWorkspace, type Stack, type UpdateSummary } from "@pulumi/pulumi/automation";
+import { releaseSchema, type ReleaseConfig } from "../config/release";
+import type { RolloutConfig } from "../config/rollout";
+import {
+  parseRollout,
+  releaseKey,
+  rolloutKey,
+  stackOutputsSchema,
+  type OperationResult,
+  type StackDriver,
+  type StackOutputs,
+  type UpdateRecord,
+} from "./stack";
+
+/** Where and how the real driver finds the Pulumi project. */
+export interface PulumiDriverOptions {
+  /** The directory holding Pulumi.yaml and the stack files. */
+  readonly workDir: string;
+  /** The stack name, e.g. "production". */
+  readonly stackName: string;
+}
+
+/** Reads a config key without decrypting secrets; undefined when the key is absent. */
+async function readKey(stack: Stack, key: string): Promise<unknown> {
+  try {
+    const value = await stack.getConfig(key);
+    return JSON.parse(value.value) as unknown;
+  } catch (err) {
+    if (err instanceof Error && /configuration key .* not found|not found/i.test(err.message))
+      return undefined;
+    throw err;
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split("\n").slice(-n).join(" | ");
+}
+
+function summarize(changes: Record<string, number> | undefined): string {
+  const parts = Object.entries(changes ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([op, n]) => `${op} ${n}`);
+  return parts.length > 0 ? parts.join(", ") : "no changes";
+}
+
+function toRecord(u: UpdateSummary): UpdateRecord {
+  const raw = u.config?.[releaseKey]?.value;
+  let release: ReleaseConfig | undefined;
+  if (raw !== undefined) {
+    const parsed = releaseSchema.safeParse(JSON.parse(raw));
+    if (parsed.success) release = parsed.data;
+  }
+  return {
+    kind: u.kind,
+    result: u.result,
+    startTime: new Date(u.startTime).getTime(),
+    ...(u.endTime !== undefined ? { endTime: new Date(u.endTime).getTime() } : {}),
+    ...(release !== undefined ? { release } : {}),
+  };
+}
+
+/**
+ * The Automation API driver. Needs the `pulumi` CLI on PATH and backend credentials (PULUMI_ACCESS_TOKEN or
+ * a DIY backend login); the Azure and Vercel providers read their own credentials from the environment.
+ *
+ * The release section is written as one JSON value, not path by path: `config set --path` turns strings that
+ * look like integers or booleans (a version "2026", an all-digit commit) into numbers and booleans, which
+ * the release schema would then reject. `config.requireObject("release")` reads both forms alike.
+ */
+export class PulumiStackDriver implements StackDriver {
+  readonly name: string;
+  private stack: Promise<Stack> | undefined;
+
+  constructor(private readonly options: PulumiDriverOptions) {
+    this.name = options.stackName;
+  }
+
+  private select(): Promise<Stack> {
+    this.stack ??= LocalWorkspace.selectStack({
+      stackName: this.options.stackName,
+      workDir: this.options.workDir,
+    });
+    return this.stack;
+  }
+
+  async readRelease(): Promise<ReleaseConfig | undefined> {
+    const raw = await readKey(await this.select(), releaseKey);
+    return raw === undefined ? undefined : releaseSchema.parse(raw);
+  }
+
+  async readRollout(): Promise<RolloutConfig> {
+    return parseRollout(this.name, await readKey(await this.select(), rolloutKey));
+  }
+
+  async writeRelease(release: ReleaseConfig): Promise<void> {
+    const stack = await this.select();
+    await stack.setConfig(releaseKey, { value: JSON.stringify(releaseSchema.parse(release)), secret: false });
+  }
+
+  async preview(options: {
+    policyPacks: string[];
+    onOutput?: (line: string) => void;
+  }): Promise<OperationResult> {
+    const stack = await this.select();
+    try {
+      const result = await stack.preview({ policyPacks: options.policyPacks, onOutput: options.onOutput });
+      return { ok: true, summary: summarize(result.changeSummary) };
+    } catch (err) {
+      return { ok: false, summary: lastLines(err instanceof Error ? err.message : String(err), 8) };
+    }
+  }
+
+  async up(options: { message: string; onOutput?: (line: string) => void }): Promise<OperationResult> {
+    const stack = await this.select();
+    try {
+      const result = await stack.up({ message: options.message, onOutput: options.onOutput });
+      return {
+        ok: result.summary.result === "succeeded",
+        summary: summarize(result.summary.resourceChanges),
+      };
+    } catch (err) {
+      return { ok: false, summary: lastLines(err instanceof Error ? err.message : String(err), 8) };
+    }
+  }
+
+  async outputs(): Promise<StackOutputs> {
+    const outputs = await (await this.select()).outputs();
+    const plain = Object.fromEntries(
+      Object.entries(outputs).map(([k, v]) => [k, v.secret ? undefined : v.value]),
+    );
+    const parsed = stackOutputsSchema.safeParse(plain);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      throw new Error(`stack ${this.name}: outputs are not what the controller needs (${issues})`);
+    }
+    return parsed.data;
+  }
+
+  async history(limit: number): Promise<UpdateRecord[]> {
+    const entries = await (await this.select()).history(limit, 1, false);
+    return entries.map(toRecord);
+  }
+}
