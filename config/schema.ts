@@ -22,7 +22,7 @@ const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv4 = z.string().regex(IPV4, "must be an IPv4 address like 203.0.113.10");
-const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(1[6-9]|2[0-4])$/;
+const CIDR = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\/(1[6-9]|2[0-2])$/;
 
 /** Converts an IPv4 address to a number for range checks. */
 export function ipToNumber(ip: string): number {
@@ -61,10 +61,14 @@ const environmentSchema = z.strictObject({
 const networkSchema = z.strictObject({
   /** `public`: public endpoints behind firewalls; `private`: VNet, private endpoints, private DNS zones. */
   mode: oneOf(["public", "private"]),
-  /** VNet address space (private mode), a /16 to /24 CIDR. Default 10.40.0.0/16. */
+  /** VNet address space (private mode): a /16 to /22 network address (the subnet layout needs a /22). Default 10.40.0.0/16. */
   addressSpace: z
     .string()
-    .regex(CIDR, "must be an IPv4 CIDR from /16 to /24, e.g. 10.40.0.0/16")
+    .regex(CIDR, "must be an IPv4 network from /16 to /22, e.g. 10.40.0.0/16")
+    .refine((cidr) => {
+      const [ip, bits] = cidr.split("/");
+      return ipToNumber(ip) % 2 ** (32 - Number(bits)) === 0;
+    }, "must be a network address (host bits zero), e.g. 10.40.0.0/16")
     .default("10.40.0.0/16"),
   /** Client ranges admitted by the public endpoints' firewalls (public mode). Default none. */
   allowedIpRanges: z.array(ipRangeSchema).max(64, "must list at most 64 ranges").default([]),

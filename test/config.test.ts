@@ -172,6 +172,16 @@ describe("invalid config is rejected with the key path, the value and what is al
       "webapp-platform:featureFlags.purgeProtection: got true; is only available on sku standard",
     ],
     [
+      "a VNet too small for the subnet layout",
+      production({ network: { addressSpace: "10.40.0.0/24" } }),
+      'webapp-platform:network.addressSpace: got "10.40.0.0/24"; must be an IPv4 network from /16 to /22, e.g. 10.40.0.0/16',
+    ],
+    [
+      "a VNet address with host bits set",
+      production({ network: { addressSpace: "10.40.1.0/16" } }),
+      'webapp-platform:network.addressSpace: got "10.40.1.0/16"; must be a network address (host bits zero), e.g. 10.40.0.0/16',
+    ],
+    [
       "log retention below 30 days",
       production({ monitoring: { logRetentionDays: 7 } }),
       "webapp-platform:monitoring.logRetentionDays: got 7; must be from 30 to 730",
