@@ -42,6 +42,7 @@ export const TAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:monitor:MetricAlert",
   "azure-native:monitor:ScheduledQueryRule",
   "azure-native:appconfiguration:ConfigurationStore",
+  "azure-native:appconfiguration:KeyValue",
 ]);
 
 /**
