@@ -23,6 +23,9 @@ export interface BakeContext {
 /** How a bake ended. */
 export type BakeResult = { readonly passed: true } | { readonly passed: false; readonly reason: string };
 
+/** Samples kept in state (older ones are counted, not kept), so long bakes do not grow the state file without bound. */
+export const maxKeptSamples = 500;
+
 /** Healthy samples a stage needs: its bake time in whole sampling intervals. */
 export function requiredSamples(bakeMinutes: number, intervalSeconds: number): number {
   return Math.ceil((bakeMinutes * 60) / intervalSeconds);
@@ -77,6 +80,11 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
       ...(state.baselineP95Ms !== undefined ? { baselineP95Ms: state.baselineP95Ms } : {}),
     });
     state.samples.push(sample);
+    const excess = state.samples.length - maxKeptSamples;
+    if (excess > 0) {
+      state.samples.splice(0, excess);
+      state.samplesDropped = (state.samplesDropped ?? 0) + excess;
+    }
     stage.samples += 1;
     if (sample.baselineP95Ms !== undefined) state.baselineP95Ms = sample.baselineP95Ms;
     if (sample.verdict === "healthy") {

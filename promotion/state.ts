@@ -76,8 +76,10 @@ export interface PromotionState {
   preview?: string;
   /** Stage progress. */
   stages: StageRecord[];
-  /** Every gate sample, oldest first. */
+  /** Gate samples, oldest first (the latest 500). */
   samples: GateSample[];
+  /** Samples dropped from the front of `samples`. */
+  samplesDropped?: number;
   /** The last stable-slot p95 seen with enough traffic, ms. */
   baselineP95Ms?: number;
   /** Start of the current run of samples that were not healthy. */

@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { exitCodes } from "../../promotion/controller";
+import { decisionRecord } from "../../promotion/report";
+import { faultAtStage, scenario, shape } from "./helpers";
+
+describe("promotion happy path", () => {
+  it("walks every stage of 10 -> 50 -> 100 and makes the candidate stable at 0%", async () => {
+    const s = scenario();
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    expect(result.exitCode).toBe(exitCodes.ok);
+    expect(s.production.upPercentages()).toEqual([10, 50, 100, 0]);
+    expect(shape(s.production.deployed)).toBe("2.0.0/-@0");
+    expect(shape(s.production.config)).toBe("2.0.0/-@0");
+    const previews = s.production.ops.filter((o) => o.op === "preview");
+    expect(previews).toHaveLength(1);
+    expect(shape(previews[0]!.release!)).toBe("1.0.0/2.0.0@10");
+    expect(s.frontend.calls).toEqual([`start ${s.candidate.frontendRef}`, "approve 1", "approve 2"]);
+    expect(result.state?.stages.map((st) => [st.result, st.healthy, st.samples])).toEqual([
+      ["passed", 5, 5],
+      ["passed", 5, 5],
+      ["passed", 5, 5],
+    ]);
+    expect(result.state?.phase).toBe("done");
+  });
+
+  it("runs the 25 -> 50 -> 100 plan with its own bake times", async () => {
+    const s = scenario({
+      rollout: {
+        stages: [
+          { percentage: 25, bakeMinutes: 5 },
+          { percentage: 50, bakeMinutes: 10 },
+          { percentage: 100, bakeMinutes: 0 },
+        ],
+        intervalSeconds: 30,
+      },
+    });
+    const started = s.clock.now();
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    expect(s.production.upPercentages()).toEqual([25, 50, 100, 0]);
+    expect(result.state?.stages.map((st) => st.samples)).toEqual([10, 20, 0]);
+    expect(s.clock.now() - started).toBe((9 + 19) * 30_000);
+  });
+
+  it("writes a decision record naming each stage, the samples and the outcome", async () => {
+    const s = scenario();
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+    const md = decisionRecord(result, { from: "staging", to: "production" });
+
+    expect(md).toContain("## Promotion of 2.0.0 to production: promoted");
+    expect(md).toContain("| Replaces | 1.0.0 |");
+    expect(md).toContain("| 1 | 10% | 5 min |");
+    expect(md).toContain("| 3 | 100% | 5 min |");
+    expect(md.match(/\| ok \| 400 \| 0\.40% \| 220 \| 200 \| healthy \|/g)).toHaveLength(15);
+    expect(md).toContain("### Rollback plan");
+  });
+});
+
+describe("rollback on a failed gate", () => {
+  for (const plan of [
+    { name: "10/50/100", stages: [10, 50, 100] },
+    { name: "25/50/100", stages: [25, 50, 100] },
+  ]) {
+    for (const [index, pct] of plan.stages.entries()) {
+      it(`${plan.name}: an error-rate breach at stage ${index + 1} (${pct}%) rolls back within the budget`, async () => {
+        const s = scenario({
+          rollout: { stages: plan.stages.map((percentage) => ({ percentage, bakeMinutes: 5 })) },
+        });
+        const badAt = faultAtStage(s, "error-rate", pct, 90_500);
+        const result = await s.controller.promote({ from: "staging", to: "production" });
+
+        expect(result.outcome).toBe("rolled-back");
+        expect(result.exitCode).toBe(exitCodes.rolledBack);
+        expect(result.reason).toBe("error rate 12.00% > 5% (1 consecutive, limit 1)");
+        expect(s.production.upPercentages()).toEqual([...plan.stages.slice(0, index + 1), 0]);
+        expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
+        const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
+        expect(rollbackUp.at - badAt()).toBeLessThanOrEqual(10 * 60_000);
+        expect(rollbackUp.at - badAt()).toBe(120_000 - 90_500);
+        expect(s.frontend.calls.at(-1)).toBe(`rollback ${s.stable.frontendRef}`);
+        expect(result.state?.stages[index]?.result).toBe("failed");
+      });
+    }
+  }
+
+  it("three consecutive failed health checks roll back, two do not", async () => {
+    const s = scenario();
+    faultAtStage(s, "health", 10);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("3 consecutive failed health checks (limit 3)");
+    expect(result.state?.samples.map((x) => x.verdict)).toEqual(["unhealthy", "unhealthy", "unhealthy"]);
+    expect(s.production.upPercentages()).toEqual([10, 0]);
+  });
+
+  it("a p95 above the ratio to the stable baseline rolls back", async () => {
+    const s = scenario({ rollout: { gates: { maxP95LatencyMs: null, maxP95LatencyRatio: 2 } } });
+    faultAtStage(s, "latency", 10);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("p95 1800 ms is 9.00x the stable 200 ms > 2x (1 consecutive, limit 1)");
+  });
+
+  it("a failed stage up rolls back instead of baking", async () => {
+    const s = scenario();
+    s.production.upOutcome = (release) => release.canaryPercentage !== 50;
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe("stage 2 (50%) up failed: error: the Function App update failed");
+    expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
+  });
+
+  it("a rollback up that keeps failing ends with exit 5 and a rerun finishes the rollback", async () => {
+    const s = scenario();
+    faultAtStage(s, "health", 10);
+    s.production.upOutcome = (release) => release.canaryPercentage !== 0;
+    const first = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(first.outcome).toBe("rollback-failed");
+    expect(first.exitCode).toBe(exitCodes.rollbackFailed);
+    expect(s.production.upPercentages()).toEqual([10, 0, 0, 0]);
+
+    s.production.upOutcome = () => true;
+    const second = await s.controller.rollback("production", "manual");
+    expect(second.outcome).toBe("rolled-back");
+    expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
+  });
+});
+
+describe("no data is not success", () => {
+  it("metrics unavailable from the start fail safe after the inconclusive limit", async () => {
+    const s = scenario();
+    faultAtStage(s, "no-data", 10);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe("4 consecutive samples without a healthy result (limit 4): failing safe");
+    expect(result.state?.samples.map((x) => x.verdict)).toEqual([
+      "inconclusive",
+      "inconclusive",
+      "inconclusive",
+      "inconclusive",
+    ]);
+    expect(result.state?.stages[0]?.healthy).toBe(0);
+  });
+
+  it("a short gap in metrics pauses the bake and the stage passes later", async () => {
+    const s = scenario();
+    const stageStart = s.clock.now();
+    let calls = 0;
+    const query = s.gates.query.bind(s.gates);
+    s.gates.query = async (q) => {
+      calls += 1;
+      return calls === 2 || calls === 3 ? { status: "unavailable", reason: "HTTP 429" } : query(q);
+    };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    expect(result.state?.stages[0]).toMatchObject({ healthy: 5, samples: 7 });
+    expect(Date.parse(result.state!.stages[0]!.endedAt!) - stageStart).toBe(6 * 60_000);
+  });
+
+  it("too few canary requests count as no data, naming the numbers", async () => {
+    const s = scenario({ rollout: { gates: { minRequests: 1000, inconclusiveLimit: 2 } } });
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.state?.samples[0]?.noData).toBe(
+      "canary had 400 requests in the window, fewer than minRequests 1000",
+    );
+    expect(result.reason).toBe("2 consecutive samples without a healthy result (limit 2): failing safe");
+  });
+});

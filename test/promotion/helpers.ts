@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach } from "vitest";
+import { buildScenario, type Fault, type ScenarioOptions } from "../../promotion/sim";
+import type { ReleaseConfig } from "../../config/release";
+
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed after the test. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "promotion-test-"));
+  dirs.push(d);
+  return d;
+}
+
+/** A scenario in a fresh state directory. */
+export function scenario(options: Partial<ScenarioOptions> = {}) {
+  return buildScenario({ stateDir: tempDir(), ...options });
+}
+
+/** A pid no process has (a "crashed" process for the lock). */
+export const deadPid = 4_194_000;
+
+/** Summarizes a release as "stable/candidate@percent". */
+export function shape(r: ReleaseConfig): string {
+  return `${r.stable.version}/${r.candidate?.version ?? "-"}@${r.canaryPercentage}`;
+}
+
+/** Starts `fault` `delayMs` after the `up` of the stage at `percentage` is issued; returns when it started. */
+export function faultAtStage(
+  s: ReturnType<typeof scenario>,
+  fault: Fault,
+  percentage: number,
+  delayMs = 0,
+): () => number {
+  s.production.onUp = (release) => {
+    if (release.canaryPercentage === percentage && s.gates.fault === undefined) {
+      s.gates.fault = fault;
+      s.gates.faultAt = s.clock.now() + delayMs;
+    }
+  };
+  return () => s.gates.faultAt;
+}
