@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import * as rpc from "@pulumi/pulumi/runtime/rpc";
 
 /** Placeholder subscription used in every fake Azure resource id. */
 export const FAKE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
@@ -59,10 +60,14 @@ const fakes: Record<string, Fake> = {
     const vault = String(inputs.vaultName ?? "kv");
     const secretName = String(inputs.secretName ?? name);
     const uri = `https://${vault}.vault.azure.net/secrets/${secretName}`;
+    // ARM never returns the value; the SDK may hand `properties` over as a secret wrapper (`{<sig>, value}`).
+    const sent: unknown = inputs.properties ?? {};
+    const props = { ...((rpc.isRpcSecret(sent) ? rpc.unwrapRpcSecret(sent) : sent) as State) };
+    delete props.value;
     return {
       name: secretName,
       properties: {
-        ...(inputs.properties as State),
+        ...props,
         secretUri: uri,
         secretUriWithVersion: `${uri}/0123456789abcdef`,
       },
@@ -72,6 +77,7 @@ const fakes: Record<string, Fake> = {
     name: inputs.serverName ?? name,
     fullyQualifiedDomainName: `${String(inputs.serverName ?? name)}.postgres.database.azure.com`,
   }),
+  "azure-native:dbforpostgresql:Database": (name, inputs) => ({ name: inputs.databaseName ?? name }),
   "azure-native:redisenterprise:RedisEnterprise": (name, inputs) => ({
     name: inputs.clusterName ?? name,
     hostName: `${String(inputs.clusterName ?? name)}.${String(inputs.location ?? "westeurope")}.redis.azure.net`,
