@@ -5,7 +5,7 @@ import { known, UNKNOWN } from "./stack";
 
 /** Config of credential-provenance rules. */
 export interface ProvenanceConfig extends BaseConfig {
-  /** Resource type tokens accepted as the origin of a credential. */
+  /** Resource type tokens accepted as the origin of a credential (empty: any stack resource). */
   readonly producers: readonly string[];
   /** Resources whose credential comes from secret stack config (invisible to policies), each with a reason. */
   readonly configSecretFor: readonly PolicyException[];
@@ -38,7 +38,7 @@ export function provenanceProblem(
   }
   const sources = r.propertyDependencies[property] ?? [];
   if (sources.length > 0) {
-    return sources.some((s) => config.producers.includes(s.type))
+    return config.producers.length === 0 || sources.some((s) => config.producers.includes(s.type))
       ? undefined
       : `derives from ${[...new Set(sources.map((s) => s.type))].join(", ")}, none of which is an accepted generator`;
   }

@@ -52,6 +52,8 @@ export interface ResourceRuleSpec<P, C extends BaseConfig> extends RuleCommon<C>
 /** A resource-validation policy plus the typed config it reads. */
 export type ResourceRule = ResourceValidationPolicy & {
   readonly validateResource: NonNullable<ResourceValidationPolicy["validateResource"]>;
+  /** Type tokens the rule binds to (empty: every type). */
+  readonly subjectTypes: readonly string[];
 };
 
 function readConfig<C extends BaseConfig>(
@@ -91,6 +93,7 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
   );
   const policy: ResourceRule = {
     ...common(spec),
+    subjectTypes: spec.resources.map(typeToken),
     validateResource: validators.length === 1 ? validators[0] : validators,
   };
   const remediate = spec.remediate;
@@ -112,6 +115,8 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
 
 /** Spec of an any-type resource rule (e.g. API-version checks). */
 export interface AnyResourceRuleSpec<C extends BaseConfig> extends RuleCommon<C> {
+  /** Classes the rule is about (documentation and the type-binding test); empty for every type. */
+  readonly resources: readonly ResourceClass<never>[];
   /** The check, given the resource type token and untyped props. */
   readonly check: ResourceCheck<Record<string, unknown>, C>;
 }
@@ -122,6 +127,7 @@ export function anyResourceRule<C extends BaseConfig = BaseConfig>(
 ): ResourceRule {
   return {
     ...common(spec),
+    subjectTypes: spec.resources.map(typeToken),
     validateResource: (args, reportViolation) => {
       const config = readConfig(args, spec);
       const exception = findException(args.name, config.excludeFor);
