@@ -23,8 +23,13 @@ export class Crasher {
   /** Resolves with the step's label once the crash happens. */
   readonly crashed: Promise<string>;
 
-  constructor(private readonly crashAt = Number.POSITIVE_INFINITY) {
+  constructor(private crashAt = Number.POSITIVE_INFINITY) {
     this.crashed = new Promise((resolve) => (this.resolveCrashed = resolve));
+  }
+
+  /** Lets later steps run (a new process); the step that crashed stays frozen. */
+  disarm(): void {
+    this.crashAt = Number.POSITIVE_INFINITY;
   }
 
   /** Call before (and after) each effect; never resolves from the crash step on. */

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { rolloutSchema } from "../../config/rollout";
+import { exitCodes } from "../../promotion/controller";
+import { maintenanceWindowRefusal } from "../../promotion/preflight";
+import { artifact } from "../../promotion/sim";
+import { scenario, shape } from "./helpers";
+
+function untouched(s: ReturnType<typeof scenario>): void {
+  expect(s.production.ops.filter((o) => o.op === "up")).toHaveLength(0);
+  expect(shape(s.production.config)).toBe("1.0.0/-@0");
+  expect(s.frontend.calls).toEqual([]);
+}
+
+describe("candidate check against staging", () => {
+  it("refuses a version staging never ran", async () => {
+    const s = scenario();
+    const result = await s.controller.promote({ from: "staging", to: "production", expectVersion: "9.9.9" });
+
+    expect(result.outcome).toBe("refused");
+    expect(result.exitCode).toBe(exitCodes.refused);
+    expect(result.reason).toBe(
+      "staging never ran release 9.9.9 (it runs 2.0.0); production only accepts a release staging ran",
+    );
+    untouched(s);
+  });
+
+  it("refuses a version staging ran before but no longer runs", async () => {
+    const s = scenario();
+    const result = await s.controller.promote({ from: "staging", to: "production", expectVersion: "1.0.0" });
+
+    expect(result.reason).toBe(
+      "staging ran 1.0.0 before but now runs 2.0.0; production only accepts the release staging runs now",
+    );
+    untouched(s);
+  });
+
+  it("refuses when the last staging update failed", async () => {
+    const s = scenario();
+    s.staging.seedUpdate({ stable: artifact("2.0.0"), canaryPercentage: 0 }, 60_000, "failed");
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "the last staging update failed; production needs a release whose last staging update succeeded",
+    );
+    untouched(s);
+  });
+
+  it("refuses a release that has not soaked on staging for the soak time", async () => {
+    const s = scenario({ stagingRanMs: 12 * 60_000 });
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("staging has run 2.0.0 for 12 min; the soak time is 30 min");
+    untouched(s);
+  });
+
+  it("refuses when staging's metrics have no data over the soak", async () => {
+    const s = scenario();
+    s.gates.fault = "no-data";
+    s.gates.faultAt = 0;
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("staging metrics unavailable: query API answered HTTP 503");
+    untouched(s);
+  });
+
+  it("refuses when staging's error rate over the soak broke its gate", async () => {
+    const s = scenario({ stagingRollout: { rollbackBudgetMinutes: 5, gates: { maxErrorRatePercent: 1 } } });
+    s.gates.fault = "error-rate";
+    s.gates.faultAt = 0;
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("staging error rate over the soak was 12.00% > 1%");
+  });
+
+  it("refuses a release production already runs", async () => {
+    const s = scenario();
+    s.production.deployed = { stable: s.candidate, canaryPercentage: 0 };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("production already runs 2.0.0");
+  });
+});
+
+describe("production preflight", () => {
+  it("refuses when the preview fails the policy pack and restores the config", async () => {
+    const s = scenario();
+    s.production.previewOk = false;
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "the production preview with the policy pack failed: policy violation: azure-webapp-enforce-min-tls (mandatory)",
+    );
+    expect(shape(s.production.config)).toBe("1.0.0/-@0");
+    expect(s.production.ops.filter((o) => o.op === "up")).toHaveLength(0);
+  });
+
+  it("refuses outside the enforced maintenance window, naming the next opening", async () => {
+    const s = scenario({
+      start: new Date("2026-11-24T10:15:00Z"),
+      rollout: { maintenanceWindow: { enforce: true } },
+    });
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "it is tuesday 10:15 UTC, outside the maintenance window (sunday 02:00-04:00 UTC); next window opens 2026-11-29T02:00:00.000Z",
+    );
+    untouched(s);
+  });
+
+  it("promotes outside the window when told to, and records that", async () => {
+    const s = scenario({
+      start: new Date("2026-11-24T10:15:00Z"),
+      rollout: { maintenanceWindow: { enforce: true } },
+    });
+    const result = await s.controller.promote({
+      from: "staging",
+      to: "production",
+      ignoreMaintenanceWindow: true,
+    });
+
+    expect(result.outcome).toBe("promoted");
+    expect(s.lines.some((l) => l.includes("maintenance window ignored on request"))).toBe(true);
+  });
+
+  it("refuses when the Vercel rolling-release stages differ from the plan", async () => {
+    const s = scenario();
+    s.frontend.template = [5, 100];
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "the Vercel rolling-release stages are 5/100, the rollout plan's are 10/50/100; run pulumi up on production first",
+    );
+  });
+
+  it("drives only the API canary when the frontend is not driven", async () => {
+    const s = scenario({ frontend: false });
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    expect(s.frontend.calls).toEqual([]);
+  });
+});
+
+describe("maintenance window", () => {
+  const window = rolloutSchema.parse({}).maintenanceWindow;
+  const at = (iso: string) => Date.parse(iso);
+
+  it("allows a rollout that fits between 02:00 and 04:00 on Sunday", () => {
+    expect(maintenanceWindowRefusal(window, at("2026-11-22T02:00:00Z"), 15)).toBeUndefined();
+    expect(maintenanceWindowRefusal(window, at("2026-11-22T03:45:00Z"), 15)).toBeUndefined();
+  });
+
+  it("refuses a rollout that would run past the window's end", () => {
+    expect(maintenanceWindowRefusal(window, at("2026-11-22T03:50:00Z"), 15)).toBe(
+      "the rollout needs at least 15 min but the maintenance window (sunday 02:00-04:00 UTC) closes at 04:00; next window opens 2026-11-29T02:00:00.000Z",
+    );
+  });
+
+  it("names the same Sunday's window when it is still ahead", () => {
+    expect(maintenanceWindowRefusal(window, at("2026-11-22T01:00:00Z"), 15)).toBe(
+      "it is sunday 01:00 UTC, outside the maintenance window (sunday 02:00-04:00 UTC); next window opens 2026-11-22T02:00:00.000Z",
+    );
+  });
+});
