@@ -3,7 +3,7 @@ import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 
 /** An explicit exception: resources whose name matches `name` (a regular expression) are exempt, for `reason`. */
 export interface PolicyException {
-  /** Regular expression matched against the Pulumi resource name (or, for settings, the setting name). */
+  /** Case-insensitive regular expression matched against the Pulumi resource name (or, for settings, the setting name). */
   readonly name: string;
   /** Why the exception is acceptable; shown in the not-applicable reason. */
   readonly reason: string;
@@ -57,7 +57,7 @@ export function findException(
   name: string,
   exceptions: readonly PolicyException[] | undefined,
 ): PolicyException | undefined {
-  return (exceptions ?? []).find((e) => new RegExp(e.name).test(name));
+  return (exceptions ?? []).find((e) => new RegExp(e.name, "i").test(name));
 }
 
 /** Formats the not-applicable reason of an excepted resource. */
