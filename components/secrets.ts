@@ -187,7 +187,7 @@ export class Secrets extends pulumi.ComponentResource {
     const values: Record<string, pulumi.Output<string>> = {};
     for (const [envName, length] of Object.entries(GENERATED_SECRETS)) {
       const generated = new random.RandomPassword(
-        `${name}-${keyVaultSecretName(envName)}`,
+        `${name}-${keyVaultSecretName(envName)}-generated`,
         {
           length,
           special: true,

@@ -134,6 +134,7 @@ const fakes: Record<string, Fake> = {
     clientId: "77777777-7777-7777-7777-777777777777",
   }),
   "azure-native:privatedns:PrivateZone": (name, inputs) => ({ name: inputs.privateZoneName ?? name }),
+  "azure-native:network:PrivateEndpoint": (name, inputs) => ({ name: inputs.privateEndpointName ?? name }),
   "vercel:index/project:Project": (name, inputs) => ({ name: inputs.name ?? name }),
 };
 

@@ -101,6 +101,10 @@ describe("Secrets", () => {
       },
     ]);
     const dns = one(production, "azure-native:network:PrivateDnsZoneGroup");
+    expect(dns.inputs.privateEndpointName).toBe("pe-kv-shop-prd");
+    expect(dns.propertyDependencies.privateEndpointName).toEqual([
+      expect.stringMatching(/PrivateEndpoint::secrets-vault-pe$/),
+    ]);
     expect(dns.inputs.privateDnsZoneConfigs).toEqual([
       { name: "vault", privateDnsZoneId: "/subscriptions/s/privateDnsZones/privatelink.vaultcore.azure.net" },
     ]);
@@ -123,7 +127,7 @@ describe("Secrets", () => {
 
   it("generates JWT_SECRET and SECRET_KEY with 64 characters, rotated by rotatedOn", () => {
     for (const n of ["jwt-secret", "secret-key"]) {
-      const p = one(staging, PASSWORD, `-${n}`);
+      const p = one(staging, PASSWORD, `-${n}-generated`);
       expect(p.inputs.length).toBe(64);
       expect(p.inputs.keepers).toEqual({ rotatedOn: "2026-11-01" });
       expect(p.inputs.overrideSpecial).toBe("-_");
