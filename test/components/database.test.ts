@@ -392,6 +392,11 @@ describe("Database", () => {
     expect(ofType(result, SECRET)).toHaveLength(4);
   });
 
+  it("plans in preview, when the server's host name is still unknown", async () => {
+    const preview = await record(() => new Database("db", argsFor("production")), { preview: true });
+    expect(countByType(preview)).toEqual(countByType(production));
+  });
+
   it("rejects private mode without a delegated subnet", async () => {
     const base = argsFor("production");
     const args = { ...base, network: { ...base.network, delegatedSubnetId: undefined } };
