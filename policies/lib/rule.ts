@@ -86,19 +86,27 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
     }
     spec.check(props, args, (message) => reportViolation(message), config);
   };
-  const validators = spec.resources.map((cls) =>
-    validateResourceOfType(cls as ResourceClass<unknown>, (props, args, report) =>
-      run(props as unknown as P, args, report),
-    ),
-  );
+  const tokens = new Set(spec.resources.map(typeToken));
+  // One class: the SDK's typed helper (it tags the function with the type for the engine's fast path).
+  // Several: one dispatcher, because the SDK marks a policy not applicable when any array entry does not match.
+  const validateResource: ResourceRule["validateResource"] =
+    spec.resources.length === 1
+      ? validateResourceOfType(spec.resources[0] as ResourceClass<unknown>, (props, args, report) =>
+          run(props as unknown as P, args, report),
+        )
+      : (args, report) => {
+          if (!tokens.has(args.type)) {
+            args.notApplicable(`Policy only applies to resources of types ${[...tokens].join(", ")}`);
+          }
+          run(args.props as P, args, report);
+        };
   const policy: ResourceRule = {
     ...common(spec),
-    subjectTypes: spec.resources.map(typeToken),
-    validateResource: validators.length === 1 ? validators[0] : validators,
+    subjectTypes: [...tokens],
+    validateResource,
   };
   const remediate = spec.remediate;
   if (remediate) {
-    const tokens = new Set(spec.resources.map(typeToken));
     policy.remediateResource = (args) => {
       if (!tokens.has(args.type)) {
         return undefined;

@@ -192,3 +192,78 @@ export function stackOutcome(
 ): Promise<PolicyOutcome> {
   return runStackPolicy(policy, stack.records(), config ? { [policy.name]: config } : {});
 }
+
+/** Returns a deep copy of `obj` with the dotted `path` set to `value` (`undefined` removes it). */
+export function withProp<T extends Record<string, unknown>>(obj: T, path: string, value: unknown): T {
+  const copy = structuredClone(obj) as Record<string, unknown>;
+  const keys = path.split(".");
+  let cursor = copy;
+  for (const key of keys.slice(0, -1)) {
+    const next = cursor[key];
+    cursor[key] = typeof next === "object" && next !== null ? next : {};
+    cursor = cursor[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  if (value === undefined) {
+    delete cursor[last];
+  } else {
+    cursor[last] = value;
+  }
+  return copy as T;
+}
+
+/** One mutation of a happy fixture and what the rule must say about it. */
+export interface RuleCase {
+  /** Behaviour, e.g. "fails when httpsOnly is false". */
+  readonly it: string;
+  /** Dotted path and value applied to the happy fixture (value undefined = unset). */
+  readonly set?: Readonly<Record<string, unknown>>;
+  /** Whole props instead of a mutation. */
+  readonly props?: Record<string, unknown>;
+  /** Expected violation substring, or null for no violation. */
+  readonly expect: string | null;
+  /** Policy config. */
+  readonly config?: Record<string, unknown>;
+  /** Class, when the rule covers several. */
+  readonly cls?: AnyClass;
+  /** Expect the rule to declare itself not applicable, with this reason substring. */
+  readonly notApplicable?: string;
+}
+
+/** Applies a case's mutations to the happy fixture. */
+export function applyCase(happy: Record<string, unknown>, c: RuleCase): Record<string, unknown> {
+  if (c.props) {
+    return c.props;
+  }
+  return Object.entries(c.set ?? {}).reduce((acc, [p, v]) => withProp(acc, p, v), happy);
+}
+
+/** Runs one table case against a resource rule and asserts the outcome. */
+export async function expectCase(
+  policy: ResourceValidationPolicy,
+  cls: AnyClass,
+  happy: Record<string, unknown>,
+  c: RuleCase,
+): Promise<void> {
+  const outcome = await check(policy, c.cls ?? cls, applyCase(happy, c), c.config ? { config: c.config } : {});
+  if (outcome.unknown !== undefined) {
+    throw new Error(`policy hit an unknown value: ${outcome.unknown}`);
+  }
+  const messages = outcome.violations.map((v) => v.message);
+  if (c.notApplicable !== undefined) {
+    if (!outcome.notApplicable?.includes(c.notApplicable)) {
+      throw new Error(`expected not applicable (${c.notApplicable}), got ${JSON.stringify(outcome)}`);
+    }
+    return;
+  }
+  if (c.expect === null) {
+    if (messages.length > 0 || outcome.notApplicable !== undefined) {
+      throw new Error(`expected a pass, got ${JSON.stringify(outcome)}`);
+    }
+    return;
+  }
+  const expected = c.expect;
+  if (!messages.some((m) => m.includes(expected))) {
+    throw new Error(`expected a violation containing "${expected}", got ${JSON.stringify(messages)}`);
+  }
+}
