@@ -1,4 +1,5 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/schema";
 
 /** One static-threshold metric alert on a single resource. */
@@ -144,3 +145,62 @@ export const WEB_TEST_LOCATIONS = [
   "emea-se-sto-edge",
   "us-va-ash-azr",
 ] as const;
+
+/** Where diagnostics go and which resources send them. */
+export interface DiagnosticsArgs {
+  /** Resources that send diagnostics. */
+  readonly targets: AlertTargets;
+  /** Log Analytics workspace id. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** Include the Function App (Elastic Premium; Flex Consumption does not support diagnostic settings). */
+  readonly functionApp: boolean;
+}
+
+/**
+ * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
+ * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
+ * (`ConnectionEvents`) come from its `default` database, metrics from the cluster.
+ */
+export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
+  const t = args.targets;
+  const allLogs = [{ categoryGroup: "allLogs", enabled: true }];
+  const allMetrics = [{ category: "AllMetrics", enabled: true }];
+  const transactions = [{ category: "Transaction", enabled: true }];
+  const settings: {
+    role: string;
+    uri: pulumi.Input<string>;
+    logs?: monitor.DiagnosticSettingArgs["logs"];
+    metrics?: monitor.DiagnosticSettingArgs["metrics"];
+  }[] = [
+    ...(args.functionApp ? [{ role: "api", uri: t.functionAppId, logs: allLogs, metrics: allMetrics }] : []),
+    { role: "postgres", uri: t.postgresServerId, logs: allLogs, metrics: allMetrics },
+    { role: "redis", uri: t.redisClusterId, metrics: allMetrics },
+    {
+      role: "redis-db",
+      uri: pulumi.interpolate`${t.redisClusterId}/databases/default`,
+      logs: [{ category: "ConnectionEvents", enabled: true }],
+    },
+    { role: "keyvault", uri: t.keyVaultId, logs: allLogs, metrics: allMetrics },
+    { role: "storage", uri: t.storageAccountId, metrics: transactions },
+    {
+      role: "storage-blob",
+      uri: pulumi.interpolate`${t.storageAccountId}/blobServices/default`,
+      logs: allLogs,
+      metrics: transactions,
+    },
+    { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
+  ];
+  for (const s of settings) {
+    new monitor.DiagnosticSetting(
+      `${name}-diag-${s.role}`,
+      {
+        name: "to-log-analytics",
+        resourceUri: s.uri,
+        workspaceId: args.workspaceId,
+        logs: s.logs,
+        metrics: s.metrics,
+      },
+      { parent },
+    );
+  }
+}

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/schema";
 import {
   type AlertTargets,
+  diagnosticSettings,
   ERROR_RATE_QUERY,
   metricRules,
   P95_QUERY,
@@ -137,6 +138,8 @@ export class Alerts extends pulumi.ComponentResource {
           evaluationFrequency: WINDOW,
           windowSize: WINDOW,
           autoMitigate: true,
+          // AppRequests may not exist in a new workspace until the first request arrives; validation would fail.
+          skipQueryValidation: true,
           scopes: [args.workspaceId],
           criteria: {
             allOf: [
@@ -158,7 +161,7 @@ export class Alerts extends pulumi.ComponentResource {
     }
 
     this.webTestId = config.availabilityTest.enabled ? this.availability(name, args, ruleName) : undefined;
-    this.diagnostics(name, args, elastic);
+    diagnosticSettings(name, { targets, workspaceId: args.workspaceId, functionApp: elastic }, this);
 
     this.registerOutputs({ webTestId: this.webTestId, alertNames: this.alertNames });
   }
@@ -222,49 +225,5 @@ export class Alerts extends pulumi.ComponentResource {
       { parent: this },
     );
     return webTest.id;
-  }
-
-  private diagnostics(name: string, args: AlertsArgs, elastic: boolean): void {
-    const t = args.targets;
-    const allLogs = [{ categoryGroup: "allLogs", enabled: true }];
-    const allMetrics = [{ category: "AllMetrics", enabled: true }];
-    const transactions = [{ category: "Transaction", enabled: true }];
-    const settings: {
-      role: string;
-      uri: pulumi.Input<string>;
-      logs?: monitor.DiagnosticSettingArgs["logs"];
-      metrics?: monitor.DiagnosticSettingArgs["metrics"];
-    }[] = [
-      ...(elastic ? [{ role: "api", uri: t.functionAppId, logs: allLogs, metrics: allMetrics }] : []),
-      { role: "postgres", uri: t.postgresServerId, logs: allLogs, metrics: allMetrics },
-      { role: "redis", uri: t.redisClusterId, metrics: allMetrics },
-      {
-        role: "redis-db",
-        uri: pulumi.interpolate`${t.redisClusterId}/databases/default`,
-        logs: [{ category: "ConnectionEvents", enabled: true }],
-      },
-      { role: "keyvault", uri: t.keyVaultId, logs: allLogs, metrics: allMetrics },
-      { role: "storage", uri: t.storageAccountId, metrics: transactions },
-      {
-        role: "storage-blob",
-        uri: pulumi.interpolate`${t.storageAccountId}/blobServices/default`,
-        logs: allLogs,
-        metrics: transactions,
-      },
-      { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
-    ];
-    for (const s of settings) {
-      new monitor.DiagnosticSetting(
-        `${name}-diag-${s.role}`,
-        {
-          name: "to-log-analytics",
-          resourceUri: s.uri,
-          workspaceId: args.workspaceId,
-          logs: s.logs,
-          metrics: s.metrics,
-        },
-        { parent: this },
-      );
-    }
   }
 }

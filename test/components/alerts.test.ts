@@ -169,6 +169,7 @@ describe("Alerts", () => {
       expect(rule.inputs).toMatchObject({
         kind: "LogAlert",
         location: "westeurope",
+        skipQueryValidation: true,
         scopes: [WORKSPACE],
         actions: { actionGroups: [ACTION_GROUP] },
         evaluationFrequency: "PT5M",
