@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Database, type DatabaseArgs } from "../../components/database";
+import { DatabaseObjects } from "../../components/databaseObjects";
 import { Naming } from "../../components/naming";
 import type { StackConfig } from "../../config/schema";
 import { stackConfig } from "../support/config";
@@ -416,6 +417,25 @@ describe("Database", () => {
     };
     await expect(synth(args)).rejects.toThrow(
       "network ranges use the name 'office' twice: give each allowed and deployer range its own name",
+    );
+  });
+
+  it("refuses in-database objects on PostgreSQL before 15, where PUBLIC may create in schema public", async () => {
+    const objects = () =>
+      new DatabaseObjects("objects", {
+        host: "h",
+        adminLogin: "platform_admin",
+        adminPassword: "p",
+        databaseName: "app",
+        version: "14",
+        extensions: [],
+        passwords: { migrator: "m", app: "a", readonly: "r" },
+        appConnectionLimit: 1,
+        readonlyConnectionLimit: 1,
+        serverReady: [],
+      });
+    await expect(record(objects)).rejects.toThrow(
+      "version 14 grants CREATE on schema public to PUBLIC: use PostgreSQL 15 or newer",
     );
   });
 
