@@ -20,6 +20,9 @@ export interface ObservabilityArgs {
 /**
  * Log Analytics workspace, workspace-based Application Insights (classic, workspace-less resources were retired
  * and Azure would create an untracked managed workspace) and the e-mail action group every alert notifies.
+ * Workspace shared keys are off (queries and ingestion use Entra ID). With `appInsightsLocalAuth` false, telemetry
+ * needs Entra too: the API identity needs Monitoring Metrics Publisher on the component and
+ * `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`, and the browser JavaScript SDK cannot send at all.
  */
 export class Observability extends pulumi.ComponentResource {
   /** Log Analytics workspace resource id (diagnostic settings destination). */
@@ -59,6 +62,7 @@ export class Observability extends pulumi.ComponentResource {
         workspaceName: naming.plain("log"),
         sku: { name: operationalinsights.WorkspaceSkuNameEnum.PerGB2018 },
         retentionInDays: config.logRetentionDays,
+        features: { disableLocalAuth: true },
       },
       { parent: this },
     );

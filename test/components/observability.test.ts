@@ -48,13 +48,15 @@ describe("Observability", () => {
     }
   });
 
-  it("keeps logs 30 days in staging and 90 days in production on PerGB2018", async () => {
+  it("keeps logs 30 days in staging and 90 days in production on PerGB2018, with workspace shared keys off", async () => {
     const staging = one(await build("staging"), "azure-native:operationalinsights:Workspace");
     const production = one(await build("production"), "azure-native:operationalinsights:Workspace");
     expect(staging.inputs.sku).toEqual({ name: "PerGB2018" });
     expect(staging.inputs.retentionInDays).toBe(30);
     expect(production.inputs.retentionInDays).toBe(90);
     expect(staging.inputs.workspaceName).toBe("log-shop-stg");
+    expect(staging.inputs.features).toEqual({ disableLocalAuth: true });
+    expect(production.inputs.features).toEqual({ disableLocalAuth: true });
   });
 
   it("makes Application Insights workspace-based, ingesting into Log Analytics", async () => {
