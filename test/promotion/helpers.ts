@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterEach } from "vitest";
+import type { RolloutInput } from "../../config/rollout";
 import { buildScenario, type Fault, type ScenarioOptions } from "../../promotion/sim";
 import type { ReleaseConfig } from "../../config/release";
 
@@ -46,3 +48,29 @@ export function faultAtStage(
   };
   return () => s.gates.faultAt;
 }
+
+/** Plans over the whole allowed space, valid or not. */
+export const planInput = fc
+  .record({
+    percentages: fc
+      .uniqueArray(fc.integer({ min: 1, max: 99 }), { maxLength: 4 })
+      .map((p) => [...p.sort((a, b) => a - b), 100]),
+    bake: fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 5, maxLength: 5 }),
+    intervalSeconds: fc.integer({ min: 10, max: 600 }),
+    sampleTimeoutSeconds: fc.integer({ min: 1, max: 60 }),
+    healthFailures: fc.integer({ min: 1, max: 8 }),
+    metricFailures: fc.integer({ min: 1, max: 8 }),
+    inconclusiveLimit: fc.integer({ min: 1, max: 8 }),
+    rollbackBudgetMinutes: fc.integer({ min: 1, max: 30 }),
+  })
+  .map((p): RolloutInput => ({
+    stages: p.percentages.map((percentage, i) => ({ percentage, bakeMinutes: p.bake[i]! })),
+    intervalSeconds: p.intervalSeconds,
+    sampleTimeoutSeconds: p.sampleTimeoutSeconds,
+    rollbackBudgetMinutes: p.rollbackBudgetMinutes,
+    gates: {
+      healthFailures: p.healthFailures,
+      metricFailures: p.metricFailures,
+      inconclusiveLimit: p.inconclusiveLimit,
+    },
+  }));

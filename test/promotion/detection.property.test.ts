@@ -1,0 +1,78 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { detectionSeconds, rolloutSchema } from "../../config/rollout";
+import { requiredSamples } from "../../promotion/bake";
+import type { Fault } from "../../promotion/sim";
+import { planInput, scenario } from "./helpers";
+
+const validPlan = planInput
+  .filter((p) => rolloutSchema.safeParse(p).success)
+  .map((p) => rolloutSchema.parse(p));
+
+describe("detection time never exceeds the rollback budget (property)", () => {
+  it("for any valid plan, fault, stage and moment in the bake, the rollback up is issued within the budget", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        validPlan,
+        fc.constantFrom<Fault>("health", "error-rate", "latency", "no-data"),
+        fc.nat(),
+        // Worst moments are just after a sample; the rest anywhere in the bake.
+        fc.oneof(
+          fc.record({ afterSample: fc.nat() }),
+          fc.record({ anywhere: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }) }),
+        ),
+        fc.oneof(fc.constant(1), fc.double({ min: 0, max: 1, noNaN: true })),
+        async (plan, fault, stagePick, when, latency) => {
+          // State is not under test here: a store that keeps nothing keeps long bakes fast.
+          const s = scenario({
+            rollout: plan,
+            frontend: false,
+            store: { load: async () => undefined, save: async () => undefined },
+          });
+          const stage = plan.stages[stagePick % plan.stages.length]!;
+          const span =
+            (requiredSamples(stage.bakeMinutes, plan.intervalSeconds) - 1) * plan.intervalSeconds * 1000;
+          s.gates.sampleMs = Math.floor(latency * plan.sampleTimeoutSeconds * 1000);
+          s.production.onUp = (r) => {
+            if (r.canaryPercentage === stage.percentage && s.gates.fault === undefined) {
+              s.gates.fault = fault;
+              s.gates.faultAt = s.clock.now() + offset;
+            }
+          };
+          const result = await s.controller.promote({ from: "staging", to: "production" });
+          expect(result.outcome).toBe("rolled-back");
+          const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
+          expect(rollbackUp.release?.canaryPercentage).toBe(0);
+          const detected = rollbackUp.at - s.gates.faultAt;
+          expect(detected).toBeLessThanOrEqual(detectionSeconds(plan) * 1000);
+          expect(detected).toBeLessThanOrEqual(plan.rollbackBudgetMinutes * 60_000);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe("the detection bound is tight", () => {
+  it("a health fault 1 ms after a sample, with samples taking the whole timeout, is detected at interval x N + timeout - 1 ms", async () => {
+    const plan = rolloutSchema.parse({
+      intervalSeconds: 60,
+      sampleTimeoutSeconds: 10,
+      gates: { healthFailures: 4, inconclusiveLimit: 4 },
+    });
+    const s = scenario({ rollout: plan, frontend: false });
+    s.gates.sampleMs = 10_000;
+    s.production.onUp = (r) => {
+      if (r.canaryPercentage === 10 && s.gates.fault === undefined) {
+        s.gates.fault = "health";
+        s.gates.faultAt = s.clock.now() + 60_001;
+      }
+    };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+    const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
+
+    expect(result.reason).toBe("4 consecutive failed health checks (limit 4)");
+    expect(rollbackUp.at - s.gates.faultAt).toBe(detectionSeconds(plan) * 1000 - 1);
+    expect(detectionSeconds(plan)).toBe(250);
+  });
+});

@@ -1,0 +1,254 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PromotionController } from "../../promotion/controller";
+import { httpHealthProbe } from "../../promotion/gates/health";
+import { LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
+import { VercelRollingRelease } from "../../promotion/vercel";
+import { scenario, shape } from "./helpers";
+
+/** What the local server answers; tests change it between runs. */
+const world = {
+  now: () => 0,
+  badFrom: Number.POSITIVE_INFINITY,
+  healthStatus: 200,
+  healthBody: '{"status":"ok","timestamp":"2026-11-22T02:00:00Z"}',
+  queryStatus: 200,
+  queries: [] as { workspace: string; auth: string | undefined; query: string; timespan: string }[],
+  vercel: [] as string[],
+  rr: null as null | { state: string; canaryDeployment: { id: string }; activeStage: { index: number } },
+};
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function table(rows: unknown[][]) {
+  return {
+    tables: [
+      {
+        name: "PrimaryResult",
+        columns: [
+          { name: "slot", type: "string" },
+          { name: "requests", type: "long" },
+          { name: "failed", type: "long" },
+          { name: "p95", type: "real" },
+        ],
+        rows,
+      },
+    ],
+  };
+}
+
+let server: Server;
+let base = "";
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      const text = await body(req);
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+      };
+      if (url.pathname === "/health") {
+        res.writeHead(world.healthStatus, { "content-type": "application/json" }).end(world.healthBody);
+        return;
+      }
+      const q = /^\/v1\/workspaces\/([^/]+)\/query$/.exec(url.pathname);
+      if (q !== null && req.method === "POST") {
+        const parsed = JSON.parse(text) as { query: string; timespan: string };
+        world.queries.push({ workspace: q[1]!, auth: req.headers.authorization, ...parsed });
+        if (world.queryStatus !== 200) return json(world.queryStatus, { error: { code: "Throttled" } });
+        const bad = world.now() >= world.badFrom;
+        const staging = parsed.query.includes("'app-staging'");
+        return json(
+          200,
+          table(
+            staging
+              ? [["canary", 900, 2, 180.5]]
+              : [
+                  ["canary", 240, bad ? 30 : 1, 230],
+                  ["stable", 2100, 3, 190],
+                ],
+          ),
+        );
+      }
+      world.vercel.push(`${req.method} ${url.pathname}${url.search} ${text}`);
+      if (req.headers.authorization !== "Bearer vercel-test-token") return json(403, { error: "forbidden" });
+      if (url.pathname.endsWith("/rolling-release/config")) {
+        return json(200, {
+          rollingRelease: {
+            target: "production",
+            stages: [{ targetPercentage: 10 }, { targetPercentage: 50 }, { targetPercentage: 100 }],
+          },
+        });
+      }
+      if (url.pathname.endsWith("/rolling-release")) return json(200, { rollingRelease: world.rr });
+      if (url.pathname.endsWith("/rolling-release/start")) {
+        const { canaryDeploymentId } = JSON.parse(text) as { canaryDeploymentId: string };
+        world.rr = {
+          state: "ACTIVE",
+          canaryDeployment: { id: canaryDeploymentId },
+          activeStage: { index: 0 },
+        };
+        return json(200, { rollingRelease: world.rr });
+      }
+      if (url.pathname.endsWith("/rolling-release/approve-stage")) {
+        const { nextStageIndex } = JSON.parse(text) as { nextStageIndex: number };
+        world.rr = { ...world.rr!, activeStage: { index: nextStageIndex } };
+        return json(200, { rollingRelease: world.rr });
+      }
+      if (/\/rollback\//.test(url.pathname)) {
+        world.rr = { ...world.rr!, state: "ABORTED" };
+        return json(201, {});
+      }
+      json(404, { error: "not found" });
+    })();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+function httpScenario() {
+  const s = scenario();
+  Object.assign(world, {
+    now: () => s.clock.now(),
+    badFrom: Number.POSITIVE_INFINITY,
+    healthStatus: 200,
+    queryStatus: 200,
+    queries: [],
+    vercel: [],
+    rr: null,
+  });
+  const outputs = s.production.outputs.bind(s.production);
+  const local = async () => {
+    const o = await outputs();
+    return { ...o, api: { ...o.api, canaryHealthUrl: `${base}/health` } };
+  };
+  s.production.outputs = local;
+  const stagingOutputs = s.staging.outputs.bind(s.staging);
+  s.staging.outputs = async () => {
+    const o = await stagingOutputs();
+    return { ...o, api: { ...o.api, healthUrl: `${base}/health` } };
+  };
+  const controller = new PromotionController({
+    ...s.deps,
+    health: httpHealthProbe,
+    metrics: new LogAnalyticsMetrics({ token: async () => "test-token" }, base),
+    frontend: (o) =>
+      new VercelRollingRelease({
+        token: "vercel-test-token",
+        projectId: o.vercel!.projectId!,
+        teamId: "team_1",
+        endpoint: base,
+        retryDelayMs: 1,
+      }),
+  });
+  return { s, controller };
+}
+
+describe("against a local query API, /health and Vercel API on 127.0.0.1", () => {
+  it("promotes through every stage with the real HTTP clients", async () => {
+    const { s, controller } = httpScenario();
+    const result = await controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    expect(shape(s.production.deployed)).toBe("2.0.0/-@0");
+    expect(result.state?.samples).toHaveLength(15);
+    expect(result.state?.samples[0]?.canary).toEqual({
+      requests: 240,
+      errorRatePercent: 1 / 2.4,
+      p95Ms: 230,
+    });
+    expect(result.state?.samples[0]?.baselineP95Ms).toBe(190);
+    const first = world.queries[1]!;
+    expect(first.auth).toBe("Bearer test-token");
+    expect(first.workspace).toBe("00000000-0000-0000-0000-000000000000");
+    expect(first.query).toContain("AppRequests");
+    expect(first.query).toContain("| where AppRoleName in ('app-production-canary', 'app-production')");
+    expect(first.query).toContain("percentile(DurationMs, 95)");
+    expect(world.vercel.filter((v) => v.startsWith("POST"))).toEqual([
+      `POST /v1/projects/prj_production/rolling-release/start?teamId=team_1 {"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
+      `POST /v1/projects/prj_production/rolling-release/approve-stage?teamId=team_1 {"nextStageIndex":1,"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
+      `POST /v1/projects/prj_production/rolling-release/approve-stage?teamId=team_1 {"nextStageIndex":2,"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
+    ]);
+  });
+
+  it("rolls back API and frontend when the canary's error rate breaks the gate at 50%", async () => {
+    const { s, controller } = httpScenario();
+    s.production.onUp = (r) => {
+      if (r.canaryPercentage === 50) world.badFrom = s.clock.now() + 60_000;
+    };
+    const result = await controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe("error rate 12.50% > 5% (1 consecutive, limit 1)");
+    expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
+    expect(world.vercel.at(-1)).toBe(
+      `POST /v1/projects/prj_production/rollback/${s.stable.frontendRef}?description=canary+rollback&teamId=team_1 {}`,
+    );
+  });
+
+  it("a canary /health answering anything but status ok counts as a failed check", async () => {
+    world.healthBody = '{"status":"degraded"}';
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({
+      ok: false,
+      detail: 'HTTP 200 but status is "degraded", not "ok"',
+    });
+    world.healthStatus = 503;
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({ ok: false, detail: "HTTP 503" });
+    world.healthStatus = 200;
+    world.healthBody = "<html>";
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({
+      ok: false,
+      detail: "HTTP 200 but the body is not JSON",
+    });
+  });
+
+  it("a throttled query API is no data, not success", async () => {
+    world.queryStatus = 429;
+    const m = new LogAnalyticsMetrics({ token: async () => "t" }, base);
+    const r = await m.query({
+      workspaceId: "w",
+      canaryRole: "a-canary",
+      stableRole: "a",
+      from: 0,
+      to: 60_000,
+      timeoutMs: 1000,
+    });
+    expect(r).toEqual({ status: "unavailable", reason: "query API answered HTTP 429" });
+  });
+});
+
+describe("query API response parsing", () => {
+  it("reads per-slot stats from the tables/columns/rows shape", () => {
+    expect(
+      parseResponse(
+        table([
+          ["canary", 200, 10, 321.5],
+          ["stable", 1000, 5, 250],
+        ]),
+      ),
+    ).toEqual({
+      status: "ok",
+      canary: { requests: 200, errorRatePercent: 5, p95Ms: 321.5 },
+      stable: { requests: 1000, errorRatePercent: 0.5, p95Ms: 250 },
+    });
+  });
+
+  it("a result without rows has no slot stats", () => {
+    expect(parseResponse(table([]))).toEqual({ status: "ok" });
+  });
+
+  it("a body without tables is unavailable", () => {
+    expect(parseResponse({ error: { code: "BadArgumentError" } })).toEqual({
+      status: "unavailable",
+      reason: "the response is not a query result (no tables)",
+    });
+  });
+});
