@@ -160,6 +160,14 @@ export function fakeCall(token: string, inputs: State): State {
         primaryKey: pulumi.secret(`Pk+${fakeSecretText(String(inputs.clusterName), 40)}/=`),
         secondaryKey: pulumi.secret(`Sk+${fakeSecretText(String(inputs.clusterName), 40)}/=`),
       };
+    case "azure-native:storage:listStorageAccountKeys":
+      return {
+        keys: ["key1", "key2"].map((keyName) => ({
+          keyName,
+          permissions: "FULL",
+          value: pulumi.secret(`${fakeSecretText(`${String(inputs.accountName)}-${keyName}`, 86)}==`),
+        })),
+      };
     default:
       throw new Error(`unmocked provider function call ${token} with inputs ${JSON.stringify(inputs)}`);
   }

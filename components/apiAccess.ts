@@ -1,0 +1,122 @@
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
+import * as web from "@pulumi/azure-native/web";
+import * as pulumi from "@pulumi/pulumi";
+import { ROLES, nameGuid } from "./apiSettings";
+
+/** The Azure Managed Redis database the API reads and writes with its identity (Entra ID access policy). */
+export interface ApiRedisAccess {
+  /** Cluster name (`Cache.clusterName`). */
+  readonly clusterName: pulumi.Input<string>;
+  /** Database name, always `default` (`Cache.databaseName`). */
+  readonly databaseName: pulumi.Input<string>;
+  /** Resource group of the cluster. Default: the API's resource group. */
+  readonly resourceGroupName?: pulumi.Input<string>;
+}
+
+/** Arguments of {@link grantIdentityAccess}. */
+export interface IdentityAccessArgs {
+  /** Which identity: `site` or `canary` (part of names and assignment GUIDs). */
+  readonly role: string;
+  /** Object (principal) id of the identity. */
+  readonly principalId: pulumi.Input<string>;
+  /** Subscription of the role definitions. */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Key Vault resource id. */
+  readonly keyVaultId: pulumi.Input<string>;
+  /** App Configuration store resource id. */
+  readonly appConfigStoreId: pulumi.Input<string>;
+  /** Host storage account resource id. */
+  readonly storageAccountId: pulumi.Input<string>;
+  /** Redis database and its resource group. */
+  readonly redis: ApiRedisAccess & { readonly resourceGroupName: pulumi.Input<string> };
+  /** Resources the Redis assignment waits for (Managed Redis applies one assignment change at a time). */
+  readonly redisAfter?: pulumi.Resource[];
+}
+
+/** What {@link grantIdentityAccess} created. */
+export interface IdentityAccess {
+  /** Role assignments, in the order of the grants. */
+  readonly roleAssignments: authorization.RoleAssignment[];
+  /** The Redis access-policy assignment. */
+  readonly redisAssignment: redisenterprise.AccessPolicyAssignment;
+}
+
+/**
+ * Least-privilege data-plane access for one managed identity: Key Vault Secrets User (Key Vault references),
+ * App Configuration Data Reader (flags), Storage Blob Data Owner + Queue + Table Data Contributor on the host storage
+ * (identity-based `AzureWebJobsStorage` and Flex deployment), and the Redis `default` access policy. Assignment
+ * names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and change
+ * (forcing a clean replacement) when the principal changes.
+ */
+export function grantIdentityAccess(
+  name: string,
+  args: IdentityAccessArgs,
+  parent: pulumi.Resource,
+): IdentityAccess {
+  const grants: { suffix: string; role: string; scope: pulumi.Input<string> }[] = [
+    { suffix: "kv-secrets-user", role: ROLES.keyVaultSecretsUser, scope: args.keyVaultId },
+    { suffix: "appcs-data-reader", role: ROLES.appConfigurationDataReader, scope: args.appConfigStoreId },
+    { suffix: "st-blob-owner", role: ROLES.storageBlobDataOwner, scope: args.storageAccountId },
+    { suffix: "st-queue-contributor", role: ROLES.storageQueueDataContributor, scope: args.storageAccountId },
+    { suffix: "st-table-contributor", role: ROLES.storageTableDataContributor, scope: args.storageAccountId },
+  ];
+  const roleAssignments = grants.map(
+    (g) =>
+      new authorization.RoleAssignment(
+        `${name}-${args.role}-${g.suffix}`,
+        {
+          roleAssignmentName: pulumi
+            .all([g.scope, args.principalId])
+            .apply(([scope, principal]) => nameGuid(scope, principal, g.role, args.role)),
+          scope: g.scope,
+          principalId: args.principalId,
+          principalType: "ServicePrincipal",
+          roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${g.role}`,
+        },
+        { parent },
+      ),
+  );
+  const redisAssignment = new redisenterprise.AccessPolicyAssignment(
+    `${name}-${args.role}-redis-access`,
+    {
+      resourceGroupName: args.redis.resourceGroupName,
+      clusterName: args.redis.clusterName,
+      databaseName: args.redis.databaseName,
+      accessPolicyAssignmentName: `api${args.role.replace(/[^A-Za-z0-9]/g, "")}`,
+      accessPolicyName: "default",
+      user: { objectId: args.principalId },
+    },
+    { parent, dependsOn: args.redisAfter ?? [] },
+  );
+  return { roleAssignments, redisAssignment };
+}
+
+/** The identity's object id; empty only in a mocked preview, where Azure has not assigned one yet. */
+export function principalOf(
+  identity: pulumi.Output<{ principalId: string } | undefined>,
+): pulumi.Output<string> {
+  return identity.apply((i) => i?.principalId ?? "");
+}
+
+/** The site (or, with `slot`, the slot) whose basic-auth publishing is turned off. */
+export interface BasicAuthTarget {
+  /** Resource group of the site. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Site name. */
+  readonly name: pulumi.Input<string>;
+  /** Slot name, for a slot. */
+  readonly slot?: pulumi.Input<string>;
+}
+
+/** Turns off FTP and SCM (Kudu) basic-auth publishing credentials: deployments authenticate with Entra ID. */
+export function disableBasicAuth(name: string, t: BasicAuthTarget, parent: pulumi.Resource): void {
+  const site = { resourceGroupName: t.resourceGroupName, name: t.name, allow: false };
+  if (t.slot === undefined) {
+    new web.WebAppFtpAllowed(`${name}-ftp`, site, { parent });
+    new web.WebAppScmAllowed(`${name}-scm`, site, { parent });
+  } else {
+    new web.WebAppFtpAllowedSlot(`${name}-ftp`, { ...site, slot: t.slot }, { parent });
+    new web.WebAppScmAllowedSlot(`${name}-scm`, { ...site, slot: t.slot }, { parent });
+  }
+}

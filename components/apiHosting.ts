@@ -1,0 +1,74 @@
+import type * as inputs from "@pulumi/azure-native/types/input";
+import * as pulumi from "@pulumi/pulumi";
+import type { ApiConfig } from "../config/schema";
+import { FLEX_REJECTED_SITE_CONFIG } from "./apiSettings";
+import type { ApiNetworkArgs } from "./apiStorage";
+
+/**
+ * Transformation for the Flex Consumption site: the SDK fills `siteConfig.netFrameworkVersion` with "v4.6" when it is
+ * unset (pulumi-azure-native#4168), which FC1 rejects; this drops every property FC1 rejects before registration.
+ */
+export function withoutFlexRejectedSiteConfig(
+  a: pulumi.ResourceTransformationArgs,
+): pulumi.ResourceTransformationResult | undefined {
+  if (a.props.siteConfig === undefined) return undefined;
+  const rejected = new Set(FLEX_REJECTED_SITE_CONFIG);
+  const siteConfig = pulumi
+    .output(a.props.siteConfig as pulumi.Input<Record<string, unknown> | undefined>)
+    .apply((sc) =>
+      sc === undefined ? undefined : Object.fromEntries(Object.entries(sc).filter(([k]) => !rejected.has(k))),
+    );
+  return { props: { ...a.props, siteConfig }, opts: a.opts };
+}
+
+/** Flex Consumption's `functionAppConfig`: identity-based deployment from `containerUrl`, runtime and scale. */
+export function flexFunctionAppConfig(
+  config: ApiConfig,
+  containerUrl: pulumi.Input<string>,
+): inputs.web.FunctionAppConfigArgs {
+  return {
+    deployment: {
+      storage: {
+        type: "blobContainer",
+        value: containerUrl,
+        authentication: { type: "SystemAssignedIdentity" },
+      },
+    },
+    runtime: { name: config.runtime.name, version: config.runtime.version },
+    scaleAndConcurrency: {
+      instanceMemoryMB: config.instanceMemoryMb,
+      maximumInstanceCount: config.maximumInstances,
+    },
+  };
+}
+
+/** App Service plan kind, SKU and scale: `FC1` for Flex Consumption, an elastic Linux plan for Elastic Premium. */
+export function planShape(config: ApiConfig) {
+  return config.plan === "FlexConsumption"
+    ? { kind: "functionapp", reserved: true, sku: { name: "FC1", tier: "FlexConsumption" } }
+    : {
+        kind: "elastic",
+        reserved: true,
+        sku: { name: config.premiumSku, tier: "ElasticPremium" },
+        maximumElasticWorkerCount: config.maximumInstances,
+      };
+}
+
+/**
+ * Regional VNet integration in private mode; Elastic Premium also routes application and content-share traffic
+ * through the subnet (`outboundVnetRouting`, formerly `vnetRouteAllEnabled` / `vnetContentShareEnabled`).
+ */
+export function vnetIntegration(
+  plan: ApiConfig["plan"],
+  network: ApiNetworkArgs,
+): {
+  virtualNetworkSubnetId?: pulumi.Input<string>;
+  outboundVnetRouting?: inputs.web.OutboundVnetRoutingArgs;
+} {
+  if (network.mode !== "private" || network.integrationSubnetId === undefined) return {};
+  if (plan === "FlexConsumption") return { virtualNetworkSubnetId: network.integrationSubnetId };
+  return {
+    virtualNetworkSubnetId: network.integrationSubnetId,
+    outboundVnetRouting: { applicationTraffic: true, contentShareTraffic: true },
+  };
+}
