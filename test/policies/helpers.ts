@@ -245,7 +245,12 @@ export async function expectCase(
   happy: Record<string, unknown>,
   c: RuleCase,
 ): Promise<void> {
-  const outcome = await check(policy, c.cls ?? cls, applyCase(happy, c), c.config ? { config: c.config } : {});
+  const outcome = await check(
+    policy,
+    c.cls ?? cls,
+    applyCase(happy, c),
+    c.config ? { config: c.config } : {},
+  );
   if (outcome.unknown !== undefined) {
     throw new Error(`policy hit an unknown value: ${outcome.unknown}`);
   }
