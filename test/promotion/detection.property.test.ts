@@ -30,8 +30,14 @@ describe("detection time never exceeds the rollback budget (property)", () => {
             store: { load: async () => undefined, save: async () => undefined },
           });
           const stage = plan.stages[stagePick % plan.stages.length]!;
-          const span =
-            (requiredSamples(stage.bakeMinutes, plan.intervalSeconds) - 1) * plan.intervalSeconds * 1000;
+          const samples = requiredSamples(stage.bakeMinutes, plan.intervalSeconds);
+          const interval = plan.intervalSeconds * 1000;
+          const offset =
+            "afterSample" in when
+              ? samples === 1
+                ? 0
+                : (when.afterSample % (samples - 1)) * interval + 1
+              : Math.floor(when.anywhere * (samples - 1) * interval);
           s.gates.sampleMs = Math.floor(latency * plan.sampleTimeoutSeconds * 1000);
           s.production.onUp = (r) => {
             if (r.canaryPercentage === stage.percentage && s.gates.fault === undefined) {
@@ -41,6 +47,8 @@ describe("detection time never exceeds the rollback budget (property)", () => {
           };
           const result = await s.controller.promote({ from: "staging", to: "production" });
           expect(result.outcome).toBe("rolled-back");
+          expect(result.reason).toMatch(/consecutive/);
+          expect(Number.isFinite(s.gates.faultAt)).toBe(true);
           const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
           expect(rollbackUp.release?.canaryPercentage).toBe(0);
           const detected = rollbackUp.at - s.gates.faultAt;

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodes } from "../../promotion/controller";
 import { PromotionController } from "../../promotion/controller";
-import { Crasher, type Fault } from "../../promotion/sim";
+import { FileLock } from "../../promotion/lock";
+import { Crasher, type Fault, type MemoryStateStore } from "../../promotion/sim";
 import { deadPid, faultAtStage, scenario, shape } from "./helpers";
 
 /** Runs a promotion that crashes at step `crashAt`, then a second process's rerun; returns both views. */
@@ -40,7 +41,7 @@ function expectConsistent(s: ReturnType<typeof scenario>, outcome: string | unde
   expect(s.production.deployed.candidate).toBeUndefined();
   const expected = outcome === "promoted" ? "2.0.0/-@0" : "1.0.0/-@0";
   expect(shape(s.production.deployed)).toBe(expected);
-  expect(s.store.state?.phase).toBe("done");
+  expect((s.store as MemoryStateStore).state?.phase).toBe("done");
   expect(existsSync(join(s.deps.stateDir, "production.lock"))).toBe(false);
 }
 
@@ -105,9 +106,9 @@ describe("lock", () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const up = s.production.up.bind(s.production);
-    s.production.up = async (o) => {
+    s.production.up = async () => {
       await gate;
-      return up(o);
+      return up();
     };
     const first = s.controller.promote({ from: "staging", to: "production" });
     await new Promise((r) => setTimeout(r, 20));
@@ -127,7 +128,6 @@ describe("lock", () => {
 
   it("takes over a lock whose holder's heartbeat is older than 15 minutes", async () => {
     const s = scenario();
-    const { FileLock } = await import("../../promotion/lock");
     const old = new FileLock(s.deps.stateDir, "production", s.clock, { host: "other-runner" });
     await old.acquire("production-old");
     s.clock.advance(16 * 60_000);
