@@ -316,8 +316,6 @@ const monitoringSchema = z.strictObject({
     databaseCpuPercent: int(1, 100),
     /** Failed database connections per 5 minutes. */
     databaseConnectionFailures: int(1, 10000),
-    /** Database connections in use, percentage of max_connections. */
-    databaseConnectionsPercent: int(1, 100),
     /** Redis server load percentage. */
     redisServerLoadPercent: int(1, 100),
   }),

@@ -175,7 +175,12 @@ class RecordingMonitor extends MockMonitor {
     const type = req.getType();
     const name = req.getName();
     this.recorded.push({
-      urn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${type}::${name}`,
+      // The URN the mock monitor assigns, so it matches the URNs in other resources' dependencies.
+      urn: (this as unknown as { newUrn(parent: string, type: string, name: string): string }).newUrn(
+        req.getParent(),
+        type,
+        name,
+      ),
       type,
       name,
       custom: req.getCustom(),
@@ -188,14 +193,7 @@ class RecordingMonitor extends MockMonitor {
       inputs,
       secretPaths,
     });
-    return super.registerResource(req, (err, res) => {
-      // Full URNs carry the parent chain; record the one the monitor assigned.
-      const last = this.recorded[this.recorded.length - 1];
-      if (res && last.name === name && last.type === type) {
-        (last as { urn: string }).urn = res.getUrn();
-      }
-      callback(err, res);
-    });
+    return super.registerResource(req, callback);
   }
 }
 

@@ -16,8 +16,10 @@ const NSG = "azure-native:network:NetworkSecurityGroup";
 /** Logical names of the resources behind URNs. */
 const names = (urns: string[] | undefined) => (urns ?? []).map((u) => u.split("::").pop());
 
+/** Builds the component; `network` is applied after validation, so the component's own guards are reachable. */
 function build(stack: Stack, network: Record<string, unknown> = {}) {
-  const cfg = stackConfig(stack, { network });
+  const validated = stackConfig(stack);
+  const cfg = { ...validated, network: { ...validated.network, ...network } };
   const naming = new Naming({
     workload: cfg.environment.workload,
     environment: cfg.environment.name,
