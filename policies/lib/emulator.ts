@@ -83,7 +83,8 @@ export function configOf(policyName: string, config: PolicyPackConfig): Record<s
   if (entry === undefined || typeof entry === "string") {
     return {};
   }
-  const { enforcementLevel: _level, ...rest } = entry as Record<string, unknown>;
+  const rest: Record<string, unknown> = { ...(entry as Record<string, unknown>) };
+  delete rest["enforcementLevel"];
   return rest;
 }
 

@@ -32,4 +32,6 @@ export const ruleModules = {
 } as const;
 
 /** Every rule of the pack (each module's exports are its rules). */
-export const rules: readonly Rule[] = Object.values(ruleModules).flatMap((m) => Object.values(m) as Rule[]);
+export const rules: readonly Rule[] = Object.values(ruleModules).flatMap((m) =>
+  (Object.values(m) as Rule[]).sort((a, b) => a.name.localeCompare(b.name)),
+);
