@@ -3,10 +3,19 @@ import * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "../config/schema";
 import type { ReleaseConfig } from "../config/release";
-import { type ApiRedisAccess, disableBasicAuth, grantIdentityAccess, principalOf } from "./apiAccess";
 import {
+  type ApiRedisAccess,
+  disableBasicAuth,
+  grantIdentityAccess,
+  keyVaultReader,
+  principalOf,
+} from "./apiAccess";
+import {
+  CANARY_SLOT,
+  canaryRampUp,
   flexFunctionAppConfig,
   planShape,
+  siteShape,
   vnetIntegration,
   withoutFlexRejectedSiteConfig,
 } from "./apiHosting";
@@ -19,8 +28,7 @@ import { type VaultRef, vaultSecret } from "./shared";
 export type { ApiRedisAccess } from "./apiAccess";
 export type { ApiNetworkArgs } from "./apiStorage";
 
-/** Name of the Elastic Premium deployment slot that runs the release candidate. */
-export const CANARY_SLOT = "canary";
+export { CANARY_SLOT } from "./apiHosting";
 
 /** Arguments for {@link Api}. */
 export interface ApiArgs {
@@ -131,6 +139,19 @@ export class Api extends pulumi.ComponentResource {
       "text/plain",
       this,
     );
+    const subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
+    const reader = keyVaultReader(
+      name,
+      {
+        identityName: naming.plain("id-api"),
+        resourceGroupName,
+        location,
+        keyVaultId: args.keyVaultId,
+        subscriptionId,
+      },
+      this,
+    );
+    const ready = [...storage.ready, reader.grant];
     const vnet = vnetIntegration(config.plan, network);
     const settingsFor = (r: ReleaseConfig["stable"], share: string) =>
       appSettings({
@@ -148,17 +169,7 @@ export class Api extends pulumi.ComponentResource {
         secretUris: args.secretUris,
         plainSettings,
       });
-    const common = {
-      resourceGroupName,
-      location,
-      kind: "functionapp,linux",
-      serverFarmId: plan.id,
-      identity: { type: "SystemAssigned" as const },
-      httpsOnly: true,
-      clientAffinityEnabled: false,
-      keyVaultReferenceIdentity: "SystemAssigned",
-      ...vnet,
-    };
+    const common = { resourceGroupName, location, ...siteShape(plan.id, reader.identity.id), ...vnet };
     const site = new web.WebApp(
       `${name}-site`,
       {
@@ -176,27 +187,17 @@ export class Api extends pulumi.ComponentResource {
           config,
           appSettings: settingsFor(release.stable, appName),
           vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
-          // The slot's host name is computed, not read from the slot: the slot is a child of the site (no cycle).
-          rampUpRules: isFlex
-            ? undefined
-            : [
-                {
-                  name: CANARY_SLOT,
-                  actionHostName: `${appName}-${CANARY_SLOT}.azurewebsites.net`,
-                  reroutePercentage: release.canaryPercentage,
-                },
-              ],
+          rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
         }),
       },
       {
         parent: this,
-        dependsOn: storage.ready,
+        dependsOn: ready,
         ...(isFlex ? { transformations: [withoutFlexRejectedSiteConfig] } : {}),
       },
     );
     disableBasicAuth(name, { resourceGroupName, name: site.name }, this);
 
-    const subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
     const access = {
       subscriptionId,
       keyVaultId: args.keyVaultId,
@@ -220,7 +221,7 @@ export class Api extends pulumi.ComponentResource {
             vnetRouteAll: "virtualNetworkSubnetId" in vnet,
           }),
         },
-        { parent: this, dependsOn: storage.ready },
+        { parent: this, dependsOn: ready },
       );
       disableBasicAuth(
         `${name}-${CANARY_SLOT}`,

@@ -1,4 +1,5 @@
 import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
@@ -61,21 +62,8 @@ export function grantIdentityAccess(
     { suffix: "st-queue-contributor", role: ROLES.storageQueueDataContributor, scope: args.storageAccountId },
     { suffix: "st-table-contributor", role: ROLES.storageTableDataContributor, scope: args.storageAccountId },
   ];
-  const roleAssignments = grants.map(
-    (g) =>
-      new authorization.RoleAssignment(
-        `${name}-${args.role}-${g.suffix}`,
-        {
-          roleAssignmentName: pulumi
-            .all([g.scope, args.principalId])
-            .apply(([scope, principal]) => nameGuid(scope, principal, g.role, args.role)),
-          scope: g.scope,
-          principalId: args.principalId,
-          principalType: "ServicePrincipal",
-          roleDefinitionId: pulumi.interpolate`/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${g.role}`,
-        },
-        { parent },
-      ),
+  const roleAssignments = grants.map((g) =>
+    roleAssignment(`${name}-${args.role}-${g.suffix}`, { ...args, ...g, identity: args.role }, parent),
   );
   const redisAssignment = new redisenterprise.AccessPolicyAssignment(
     `${name}-${args.role}-redis-access`,
@@ -119,4 +107,86 @@ export function disableBasicAuth(name: string, t: BasicAuthTarget, parent: pulum
     new web.WebAppFtpAllowedSlot(`${name}-ftp`, { ...site, slot: t.slot }, { parent });
     new web.WebAppScmAllowedSlot(`${name}-scm`, { ...site, slot: t.slot }, { parent });
   }
+}
+
+/** One built-in role for one service principal on one scope. */
+interface Grant {
+  /** Object id of the principal. */
+  readonly principalId: pulumi.Input<string>;
+  /** Built-in role definition GUID. */
+  readonly role: string;
+  /** Scope resource id. */
+  readonly scope: pulumi.Input<string>;
+  /** Subscription of the role definition. */
+  readonly subscriptionId: pulumi.Input<string>;
+  /** Which identity (part of the assignment GUID). */
+  readonly identity: string;
+}
+
+function roleAssignment(name: string, g: Grant, parent: pulumi.Resource): authorization.RoleAssignment {
+  return new authorization.RoleAssignment(
+    name,
+    {
+      roleAssignmentName: pulumi
+        .all([g.scope, g.principalId])
+        .apply(([scope, principal]) => nameGuid(scope, principal, g.role, g.identity)),
+      scope: g.scope,
+      principalId: g.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${g.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${g.role}`,
+    },
+    { parent },
+  );
+}
+
+/** Arguments of {@link keyVaultReader}. */
+export interface KeyVaultReaderArgs {
+  /** Physical name of the identity. */
+  readonly identityName: string;
+  /** Resource group. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Region. */
+  readonly location: string;
+  /** Key Vault resource id. */
+  readonly keyVaultId: pulumi.Input<string>;
+  /** Subscription of the role definition. */
+  readonly subscriptionId: pulumi.Input<string>;
+}
+
+/** The identity Key Vault references resolve with, and its grant. */
+export interface KeyVaultReader {
+  /** The user-assigned identity. */
+  readonly identity: managedidentity.UserAssignedIdentity;
+  /** Its Key Vault Secrets User assignment; sites depend on it. */
+  readonly grant: authorization.RoleAssignment;
+}
+
+/**
+ * A user-assigned identity with Key Vault Secrets User, created and granted before the site and slot: their
+ * system-assigned identities exist only once they do, so references resolved with them fail on the first start
+ * (the Key Vault references doc: "Access vaults with a user-assigned identity"). The content share of Elastic Premium
+ * is mounted through such a reference, so without this the first deployment would not start.
+ */
+export function keyVaultReader(
+  name: string,
+  args: KeyVaultReaderArgs,
+  parent: pulumi.Resource,
+): KeyVaultReader {
+  const identity = new managedidentity.UserAssignedIdentity(
+    `${name}-kv-reader`,
+    { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: args.identityName },
+    { parent },
+  );
+  const grant = roleAssignment(
+    `${name}-kv-reader-kv-secrets-user`,
+    {
+      principalId: identity.principalId,
+      role: ROLES.keyVaultSecretsUser,
+      scope: args.keyVaultId,
+      subscriptionId: args.subscriptionId,
+      identity: "kv-reader",
+    },
+    parent,
+  );
+  return { identity, grant };
 }

@@ -4,6 +4,9 @@ import type { ApiConfig } from "../config/schema";
 import { FLEX_REJECTED_SITE_CONFIG } from "./apiSettings";
 import type { ApiNetworkArgs } from "./apiStorage";
 
+/** Name of the Elastic Premium deployment slot that runs the release candidate. */
+export const CANARY_SLOT = "canary";
+
 /**
  * Transformation for the Flex Consumption site: the SDK fills `siteConfig.netFrameworkVersion` with "v4.6" when it is
  * unset (pulumi-azure-native#4168), which FC1 rejects; this drops every property FC1 rejects before registration.
@@ -71,4 +74,36 @@ export function vnetIntegration(
     virtualNetworkSubnetId: network.integrationSubnetId,
     outboundVnetRouting: { applicationTraffic: true, contentShareTraffic: true },
   };
+}
+
+/**
+ * Properties the site and the slot share: Linux function app on `planId`, HTTPS only, no session affinity, the
+ * system-assigned identity for data access plus `keyVaultReaderId` for Key Vault references.
+ */
+export function siteShape(planId: pulumi.Input<string>, keyVaultReaderId: pulumi.Input<string>) {
+  return {
+    kind: "functionapp,linux",
+    serverFarmId: planId,
+    identity: {
+      type: "SystemAssigned, UserAssigned" as const,
+      userAssignedIdentities: [keyVaultReaderId],
+    },
+    httpsOnly: true,
+    clientAffinityEnabled: false,
+    keyVaultReferenceIdentity: keyVaultReaderId,
+  };
+}
+
+/**
+ * The site's ramp-up rule sending `percentage` of traffic to the canary slot. The slot's host name is computed, not
+ * read from the slot: the slot is a child of the site, so reading it would be a cycle.
+ */
+export function canaryRampUp(appName: string, percentage: number): inputs.web.RampUpRuleArgs[] {
+  return [
+    {
+      name: CANARY_SLOT,
+      actionHostName: `${appName}-${CANARY_SLOT}.azurewebsites.net`,
+      reroutePercentage: percentage,
+    },
+  ];
 }

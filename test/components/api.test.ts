@@ -39,6 +39,9 @@ const PLAIN = {
   API_CORS_ORIGINS: "https://shop.example.com",
 };
 const KV_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/kv-shop-x`;
+const SYSTEM_PRINCIPAL = "11111111-1111-1111-1111-111111111111";
+const READER_PRINCIPAL = "66666666-6666-6666-6666-666666666666";
+const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.managedidentity/UserAssignedIdentity/api-kv-reader`;
 const APPCS_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.AppConfiguration/configurationStores/appcs-shop`;
 
 /** Production runs a candidate at 25% unless told otherwise. */
@@ -133,8 +136,9 @@ describe("Api on Flex Consumption (staging)", () => {
   it("registers one FC1 plan, one site, host storage with a deployment container and five grants, parented and named from the component", async () => {
     const result = await build("staging");
     expect(countByType(result)).toEqual({
-      "azure-native:authorization:RoleAssignment": 5,
+      "azure-native:authorization:RoleAssignment": 6,
       "azure-native:keyvault:Secret": 1,
+      "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:redisenterprise:AccessPolicyAssignment": 1,
       "azure-native:storage:BlobContainer": 1,
       "azure-native:storage:StorageAccount": 1,
@@ -245,8 +249,9 @@ describe("Api on Elastic Premium (production)", () => {
   it("registers the EP1 plan, site, canary slot, content shares, storage private endpoints and ten grants", async () => {
     const result = await build("production");
     expect(countByType(result)).toEqual({
-      "azure-native:authorization:RoleAssignment": 10,
+      "azure-native:authorization:RoleAssignment": 11,
       "azure-native:keyvault:Secret": 2,
+      "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:network:PrivateDnsZoneGroup": 4,
       "azure-native:network:PrivateEndpoint": 4,
       "azure-native:redisenterprise:AccessPolicyAssignment": 2,
@@ -455,7 +460,9 @@ describe("Api security on both plans", () => {
     "%s: grants exactly the data-plane roles per identity, by GUID role assignment names",
     async (stack, roles, redis) => {
       const result = await build(stack);
-      const assignments = ofType(result, TYPE.role);
+      const all = ofType(result, TYPE.role);
+      expect(all).toHaveLength(roles + 1);
+      const assignments = all.filter((a) => a.inputs.principalId === SYSTEM_PRINCIPAL);
       expect(assignments).toHaveLength(roles);
       const roleDef = (guid: string) =>
         `/subscriptions/${FAKE_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
@@ -471,14 +478,18 @@ describe("Api security on both plans", () => {
       expect(assignments.map((a) => [a.inputs.roleDefinitionId, a.inputs.scope])).toEqual(
         Array.from({ length: identities }, () => expected).flat(),
       );
-      for (const a of assignments) {
+      expect(one(result, TYPE.role, "kv-reader-kv-secrets-user").inputs).toMatchObject({
+        principalId: READER_PRINCIPAL,
+        roleDefinitionId: roleDef("4633458b-17de-408a-b874-0445c86b69e6"),
+        scope: KV_ID,
+      });
+      for (const a of all) {
         expect(a.inputs.principalType).toBe("ServicePrincipal");
-        expect(a.inputs.principalId).toBe("11111111-1111-1111-1111-111111111111");
         expect(a.inputs.roleAssignmentName).toMatch(
           /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
         );
       }
-      expect(new Set(assignments.map((a) => a.inputs.roleAssignmentName)).size).toBe(roles);
+      expect(new Set(all.map((a) => a.inputs.roleAssignmentName)).size).toBe(roles + 1);
       const policies = ofType(result, TYPE.redis);
       expect(policies).toHaveLength(redis);
       for (const p of policies) {
@@ -487,12 +498,28 @@ describe("Api security on both plans", () => {
           clusterName: "redis-shop",
           databaseName: "default",
           accessPolicyName: "default",
-          user: { objectId: "11111111-1111-1111-1111-111111111111" },
+          user: { objectId: SYSTEM_PRINCIPAL },
         });
       }
       expect(policies.map((p) => p.inputs.accessPolicyAssignmentName)).toEqual(
         ["apisite", "apicanary"].slice(0, redis),
       );
+    },
+  );
+
+  it.each(["staging", "production"] as const)(
+    "%s: Key Vault references resolve with a user-assigned identity granted before the site and slot exist",
+    async (stack) => {
+      const result = await build(stack);
+      expect(one(result, "azure-native:managedidentity:UserAssignedIdentity").inputs).toMatchObject({
+        resourceGroupName: RG,
+        resourceName: `id-api-shop-${stack === "staging" ? "stg" : "prd"}`,
+      });
+      const grant = one(result, TYPE.role, "kv-reader-kv-secrets-user");
+      for (const app of apps(result)) {
+        expect(app.inputs.keyVaultReferenceIdentity).toBe(READER_ID);
+        expect(app.dependencies).toContain(grant.urn);
+      }
     },
   );
 
@@ -524,8 +551,8 @@ describe("Api security on both plans", () => {
         expect(app.inputs).toMatchObject({
           httpsOnly: true,
           clientAffinityEnabled: false,
-          keyVaultReferenceIdentity: "SystemAssigned",
-          identity: { type: "SystemAssigned" },
+          keyVaultReferenceIdentity: READER_ID,
+          identity: { type: "SystemAssigned, UserAssigned", userAssignedIdentities: [READER_ID] },
         });
         expect(siteConfigOf(app)).toMatchObject({
           minTlsVersion: "1.2",
@@ -565,7 +592,7 @@ describe("Api security on both plans", () => {
 
   it("previews without resolved identities or keys", async () => {
     const result = await record(() => new Api("api", args("production")), { preview: true });
-    expect(ofType(result, TYPE.role)).toHaveLength(10);
+    expect(ofType(result, TYPE.role)).toHaveLength(11);
   });
 });
 
