@@ -65,8 +65,9 @@ export interface ApiArgs {
 }
 
 /**
- * The API: a Linux Function App with a system-assigned identity, identity-based host storage and every secret as a
- * Key Vault reference. Flex Consumption (`FC1`) deploys from a blob container (the release pipeline uploads
+ * The API: a Linux Function App with a system-assigned identity (data access: host storage, App Configuration, Redis),
+ * identity-based host storage and every secret as a Key Vault reference, resolved by a user-assigned identity granted
+ * before the site exists. Flex Consumption (`FC1`) deploys from a blob container (the release pipeline uploads
  * `release.stable.apiPackageUrl`'s zip there; `RELEASE_SHA256` records its digest) and has no slots. Elastic Premium
  * runs the package from its URL, and a `canary` slot runs the candidate; the site's ramp-up rule sends
  * `release.canaryPercentage` of traffic to it, so promotion and rollback are in-place updates of the site.
