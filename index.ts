@@ -1,16 +1,28 @@
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "./config/load";
+import { Alerts } from "./components/alerts";
+import { Api } from "./components/api";
+import { Cache } from "./components/cache";
+import { Database } from "./components/database";
+import { FeatureFlags } from "./components/featureFlags";
 import { Naming } from "./components/naming";
+import { Network } from "./components/network";
+import { Observability } from "./components/observability";
+import { Secrets } from "./components/secrets";
+import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
+import { VercelSite } from "./components/vercelSite";
+import { loadConfig } from "./config/load";
 
 /**
  * The program: validates the whole stack config first (nothing is registered when it is invalid), then
  * builds the environment from components. Differences between stacks come only from config.
  */
 export = async () => {
-  const { config } = loadConfig();
+  const { config, externalSecrets } = loadConfig();
   const env = config.environment;
+  const location = env.location;
   applyStackTags({
     environment: env.name,
     owner: env.owner,
@@ -20,17 +32,175 @@ export = async () => {
   const naming = new Naming({
     workload: env.workload,
     environment: env.name,
-    location: env.location,
+    location,
     uniqueSeed: `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`,
   });
+  const client = authorization.getClientConfigOutput();
+  const private_ = config.network.mode === "private";
 
-  const group = new resources.ResourceGroup("rg", {
-    resourceGroupName: naming.resourceGroup(),
-    location: env.location,
+  const group = new resources.ResourceGroup("rg", { resourceGroupName: naming.resourceGroup(), location });
+  const resourceGroupName = group.name;
+  const base = { naming, resourceGroupName, location };
+
+  const network = new Network("network", { ...base, config: config.network });
+  const subnets = network.subnetIds;
+  const zones = network.dnsZoneIds;
+
+  const secrets = new Secrets("secrets", {
+    ...base,
+    tenantId: client.tenantId,
+    config: config.secrets,
+    externalSecrets,
+    network: {
+      mode: config.network.mode,
+      allowedIpRanges: config.network.allowedIpRanges,
+      deployerIpRanges: config.network.deployerIpRanges,
+      privateEndpointSubnetId: subnets?.privateEndpoints,
+      dnsZoneId: zones?.keyVault,
+    },
+    protect: config.protectStateful,
+  });
+
+  const database = new Database("database", {
+    ...base,
+    config: config.database,
+    vault: secrets.vault,
+    rotatedOn: config.secrets.rotatedOn,
+    network: {
+      mode: config.network.mode,
+      allowedIpRanges: config.network.allowedIpRanges,
+      deployerIpRanges: config.network.deployerIpRanges,
+      allowAzureServices: config.network.allowAzureServices,
+      delegatedSubnetId: subnets?.postgres,
+      privateDnsZoneId: zones?.postgres,
+    },
+    protect: config.protectStateful,
+  });
+
+  const cache = new Cache("cache", {
+    ...base,
+    config: config.cache,
+    protect: config.protectStateful,
+    network: {
+      mode: config.network.mode,
+      privateEndpointSubnetId: subnets?.privateEndpoints,
+      dnsZoneId: zones?.redis,
+    },
+    vault: secrets.vault,
+  });
+
+  const flags = new FeatureFlags("flags", {
+    ...base,
+    config: config.featureFlags,
+    protect: config.protectStateful,
+    network: {
+      mode: config.network.mode,
+      privateEndpointSubnetId: subnets?.privateEndpoints,
+      dnsZoneId: zones?.appConfig,
+    },
+    deployerPrincipalId: client.objectId,
+  });
+
+  const observability = new Observability("monitoring", { ...base, config: config.monitoring });
+
+  // REDIS_URL carries no credential with Entra ID auth; with access keys it holds the key, so it goes through Key Vault.
+  const redisSecret: Record<string, pulumi.Output<string>> = {};
+  const redisPlain: Record<string, pulumi.Output<string>> = {};
+  if (cache.redisUrlSecretUri === undefined) redisPlain.REDIS_URL = cache.redisUrl;
+  else redisSecret.REDIS_URL = cache.redisUrlSecretUri;
+  const api = new Api("api", {
+    ...base,
+    config: config.api,
+    release: config.release,
+    protect: config.protectStateful,
+    network: {
+      mode: config.network.mode,
+      integrationSubnetId: subnets?.apiIntegration,
+      privateEndpointSubnetId: subnets?.privateEndpoints,
+      dnsZoneIds:
+        zones === undefined
+          ? undefined
+          : { blob: zones.blob, queue: zones.queue, table: zones.table, file: zones.file },
+    },
+    secretUris: {
+      ...secrets.secretUris,
+      DATABASE_URL: database.secretUris.DATABASE_URL,
+      DATABASE_READONLY_URL: database.secretUris.DATABASE_READONLY_URL,
+      ...redisSecret,
+    },
+    plainSettings: {
+      ...redisPlain,
+      APP_CONFIG_ENDPOINT: flags.endpoint,
+      API_CORS_ORIGINS: config.api.corsOrigins.join(","),
+    },
+    appInsightsConnectionString: observability.connectionString,
+    keyVaultId: secrets.vaultId,
+    vault: secrets.vault,
+    appConfigStoreId: flags.storeId,
+    redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
+  });
+
+  const site = config.staticSite.enabled
+    ? new StaticSite("static-site", {
+        naming,
+        resourceGroupName,
+        config: config.staticSite,
+        backend: config.staticSite.linkBackend
+          ? { functionAppId: api.functionAppId, region: location }
+          : undefined,
+      })
+    : undefined;
+
+  const vercel = config.vercel.enabled
+    ? new VercelSite("vercel", {
+        config: config.vercel,
+        environmentName: env.name,
+        apiUrl: api.url,
+        rolloutStages: config.rollout.stages,
+        rollingRelease: config.vercel.rollingRelease,
+      })
+    : undefined;
+
+  new Alerts("alerts", {
+    ...base,
+    config: config.monitoring,
+    actionGroupId: observability.actionGroupId,
+    workspaceId: observability.workspaceId,
+    appInsightsId: observability.appInsightsId,
+    healthUrl: api.healthUrl,
+    apiPlan: config.api.plan,
+    targets: {
+      functionAppId: api.functionAppId,
+      planId: config.api.plan === "ElasticPremium" ? api.planId : undefined,
+      postgresServerId: database.serverId,
+      redisClusterId: cache.clusterId,
+      keyVaultId: secrets.vaultId,
+      storageAccountId: api.storageAccountId,
+      appConfigStoreId: flags.storeId,
+    },
   });
 
   return {
-    resourceGroupName: group.name,
+    resourceGroupName,
     release: config.release,
+    api: {
+      functionAppName: api.functionAppName,
+      resourceGroupName,
+      url: api.url,
+      healthUrl: api.healthUrl,
+      canaryUrl: api.canaryUrl,
+      canaryHealthUrl: api.canaryHealthUrl,
+    },
+    monitoring: {
+      logAnalyticsWorkspaceId: observability.workspaceCustomerId,
+      appInsightsName: observability.appInsightsName,
+    },
+    vercel: vercel === undefined ? undefined : { projectId: vercel.projectId },
+    staticSiteUrl: site?.url,
+    keyVaultName: secrets.vaultName,
+    databaseHost: database.fqdn,
+    redisHost: cache.hostName,
+    appConfigEndpoint: flags.endpoint,
+    privateNetwork: private_,
   };
 };

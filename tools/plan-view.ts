@@ -162,8 +162,9 @@ export function toPlan(stack: string, result: SynthesisResult): Plan {
     .map((r: RecordedResource): PlanEntry => {
       const settings: Record<string, unknown> = {};
       for (const field of SECURITY_FIELDS[r.type] ?? []) {
-        const top = field.split(".")[0];
-        const secret = r.secretPaths.some((p) => p === top || p === field || field.startsWith(`${p}.`));
+        // The SDK marks a whole top-level input secret when any value inside it is; the fields listed above are
+        // settings, never secret values, so only a field that is itself a secret path is redacted.
+        const secret = r.secretPaths.includes(field);
         const value = get(r.inputs, field);
         if (value === undefined) continue;
         settings[field] = secret ? SECRET : redact(value);
