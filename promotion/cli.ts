@@ -77,14 +77,14 @@ function controller(common: Common): PromotionController {
     metrics: new LogAnalyticsMetrics(new AzureTokenProvider(), process.env.PROMOTION_LOG_ANALYTICS_ENDPOINT),
     frontend: (outputs: StackOutputs) => {
       const projectId = outputs.vercel?.projectId;
-      if (!common.vercel || projectId === undefined) return undefined;
+      if (!common.vercel || projectId === undefined || projectId === null) return undefined;
       const token = process.env.VERCEL_API_TOKEN;
       if (token === undefined || token === "") {
         throw new Error(
           "the stack exports vercel.projectId but VERCEL_API_TOKEN is not set; set it, or pass --no-vercel to leave the frontend alone",
         );
       }
-      const teamId = process.env.VERCEL_TEAM_ID ?? outputs.vercel?.teamId;
+      const teamId = process.env.VERCEL_TEAM_ID ?? outputs.vercel?.teamId ?? undefined;
       return new VercelRollingRelease({
         token,
         projectId,

@@ -273,7 +273,7 @@ export class PromotionController {
         `${check.candidate.version} has the same API package digest as ${target.name}'s stable ${deployed.stable.version}`,
       );
     }
-    if (outputs.api.canaryHealthUrl === undefined) {
+    if (outputs.api.canaryHealthUrl === undefined || outputs.api.canaryHealthUrl === null) {
       return this.refuse(
         `${target.name} exports no api.canaryHealthUrl; a canary rollout needs the canary slot`,
       );

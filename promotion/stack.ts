@@ -9,7 +9,7 @@ export const releaseKey = `${projectName}:release`;
 /** Config key of the rollout plan. */
 export const rolloutKey = `${projectName}:rollout`;
 
-/** The stack outputs the controller relies on (both stacks export them; canary URLs only in production). */
+/** The stack outputs the controller relies on (both stacks export them; canary URLs only in production; absent values may arrive as null). */
 export const stackOutputsSchema = z.object({
   /** The release the stack was last deployed with. */
   release: releaseSchema,
@@ -19,13 +19,13 @@ export const stackOutputsSchema = z.object({
     resourceGroupName: z.string().min(1),
     url: z.string().url(),
     healthUrl: z.string().url(),
-    canaryUrl: z.string().url().optional(),
-    canaryHealthUrl: z.string().url().optional(),
+    canaryUrl: z.string().url().nullish(),
+    canaryHealthUrl: z.string().url().nullish(),
   }),
   /** Monitoring: the Log Analytics workspace (customerId GUID) that the query API reads. */
   monitoring: z.object({ logAnalyticsWorkspaceId: z.string().min(1), appInsightsName: z.string().min(1) }),
   /** The Vercel project, absent when Vercel is disabled. */
-  vercel: z.object({ projectId: z.string().optional(), teamId: z.string().optional() }).optional(),
+  vercel: z.object({ projectId: z.string().nullish(), teamId: z.string().nullish() }).nullish(),
 });
 
 /** Stack outputs as the controller reads them. */
