@@ -190,21 +190,32 @@ function isFlexSite(r: PolicyResource): boolean {
   return r.type === typeToken(web.WebApp) && known(() => r.props["functionAppConfig"] !== undefined) === true;
 }
 
-/** Components an app reports to (via its settings), so a log alert on the component covers the app. */
-function telemetryOf(app: PolicyResource): Set<string> {
-  return new Set(
-    Object.values(app.propertyDependencies)
-      .flat()
-      .filter((d) => d.type === typeToken(applicationinsights.Component))
-      .map((d) => d.urn),
-  );
+/**
+ * Resources whose alerts also watch `r`: its App Service plan, and the Application Insights components it reports to,
+ * directly or through one intermediate resource (e.g. a Key Vault secret holding the connection string).
+ */
+function watchedThrough(r: PolicyResource): Set<string> {
+  const related = new Set<string>();
+  const planToken = typeToken(web.AppServicePlan);
+  const componentToken = typeToken(applicationinsights.Component);
+  for (const d of Object.values(r.propertyDependencies).flat()) {
+    if (d.type === planToken || d.type === componentToken) {
+      related.add(d.urn);
+    }
+    for (const dd of Object.values(d.propertyDependencies).flat()) {
+      if (dd.type === componentToken) {
+        related.add(dd.urn);
+      }
+    }
+  }
+  return related;
 }
 
 /** Each stateful resource and the API has an alert routed to an action group. */
 export const monitorAlertMissingCoverage = stackRule<CoverageConfig>({
   name: "monitor-alert-missing-coverage",
   description:
-    "Each resource of `coveredTypes` (PostgreSQL server, Managed Redis, the API WebApp) is in the scopes (propertyDependencies) of a MetricAlert or ScheduledQueryRule whose actions derive from an ActionGroup; an app is also covered by an alert on the Application Insights component it reports to.",
+    "Each resource of `coveredTypes` (PostgreSQL server, Managed Redis, the API WebApp) is in the scopes or criteria (propertyDependencies) of a MetricAlert or ScheduledQueryRule whose actions derive from an ActionGroup; an app is also covered by an alert on its App Service plan or on the Application Insights component it reports to (directly or through one resource such as a Key Vault secret).",
   enforcementLevel: "mandatory",
   resources: [...alertTargets, monitor.MetricAlert, monitor.ScheduledQueryRule, monitor.ActionGroup],
   config: {
@@ -222,9 +233,11 @@ export const monitorAlertMissingCoverage = stackRule<CoverageConfig>({
     const alerts = ofType(args.resources, monitor.MetricAlert, monitor.ScheduledQueryRule).filter((a) =>
       sourcesOf(a, "actions").some((d) => d.type === typeToken(monitor.ActionGroup)),
     );
-    const scoped = new Set(alerts.flatMap((a) => sourcesOf(a, "scopes").map((d) => d.urn)));
+    const scoped = new Set(
+      alerts.flatMap((a) => [...sourcesOf(a, "scopes"), ...sourcesOf(a, "criteria")].map((d) => d.urn)),
+    );
     for (const r of args.resources.filter((x) => config.coveredTypes.includes(x.type))) {
-      const viaTelemetry = [...telemetryOf(r)].some((u) => scoped.has(u));
+      const viaTelemetry = [...watchedThrough(r)].some((u) => scoped.has(u));
       if (!scoped.has(r.urn) && !viaTelemetry) {
         report(
           r,

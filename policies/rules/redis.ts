@@ -272,7 +272,7 @@ const keyConsumers = [
 export const redisDatabaseEnforceKeysViaKeyVault = stackRule({
   name: "redis-database-enforce-keys-via-keyvault",
   description:
-    "No app setting, App Configuration key-value or Vercel variable derives from a Redis database (the access keys come from listDatabaseKeys on it); only keyvault:Secret may. The host name comes from the cluster, so it is unaffected.",
+    "When a Redis database has access keys enabled, no app setting, App Configuration key-value or Vercel variable derives from it (its keys come from listDatabaseKeys on it); only keyvault:Secret may. The host name comes from the cluster, so it is unaffected; databases with keys disabled have nothing to leak.",
   enforcementLevel: "mandatory",
   resources: [redisenterprise.Database, ...keyConsumers],
   meta: {
@@ -282,7 +282,10 @@ export const redisDatabaseEnforceKeysViaKeyVault = stackRule({
       "Store the key in a keyvault.Secret and reference it (@Microsoft.KeyVault(SecretUri=...)), or switch the database to Entra ID and drop keys.",
   },
   check: (args, report) => {
-    const databases = new Set(ofType(args.resources, redisenterprise.Database).map((d) => d.urn));
+    const withKeys = ofType(args.resources, redisenterprise.Database).filter(
+      (d) => known(() => d.props["accessKeysAuthentication"]) === "Enabled",
+    );
+    const databases = new Set(withKeys.map((d) => d.urn));
     for (const consumer of ofType(args.resources, ...keyConsumers)) {
       const leaks = Object.entries(consumer.propertyDependencies).filter(([, ds]) =>
         ds.some((d) => databases.has(d.urn)),

@@ -239,13 +239,22 @@ export const webWebAppDisallowRemoteDebugging = resourceRule<SiteProps>({
   },
 });
 
+interface CorsConfig extends BaseConfig {
+  /** Non-HTTPS origins accepted by regex, each with a reason (e.g. localhost for local frontend development). */
+  readonly insecureOriginsAllowed: readonly PolicyException[];
+}
+
 /** CORS origins are explicit HTTPS origins; no wildcard. */
-export const webWebAppDisallowCorsWildcard = resourceRule<SiteProps>({
+export const webWebAppDisallowCorsWildcard = resourceRule<SiteProps, CorsConfig>({
   name: "web-webapp-disallow-cors-wildcard",
   description:
-    "Web/Function App siteConfig.cors.allowedOrigins has no '*' and only https:// origins; no CORS block passes (browsers then block cross-origin calls).",
+    "Web/Function App siteConfig.cors.allowedOrigins has no '*' and only https:// origins (non-HTTPS ones only when listed in insecureOriginsAllowed with a reason); no CORS block passes (browsers then block cross-origin calls).",
   enforcementLevel: "mandatory",
   resources: sites,
+  config: {
+    schema: { insecureOriginsAllowed: exceptionListSchema },
+    defaults: { insecureOriginsAllowed: [] },
+  },
   meta: {
     checklist: ["cors"],
     severity: "high",
@@ -257,13 +266,16 @@ export const webWebAppDisallowCorsWildcard = resourceRule<SiteProps>({
     },
     url: `${learn}/app-service-web-tutorial-rest-api#enable-cors`,
   },
-  check: (site, _args, report) => {
+  check: (site, _args, report, config) => {
     const origins = site.siteConfig?.cors?.allowedOrigins ?? [];
     if (origins.some((o) => o.trim() === "*")) {
       report("CORS allows every origin ('*'): list the frontends' https:// origins instead.");
     }
     const insecure = origins.filter(
-      (o) => o.trim() !== "*" && !o.trim().toLowerCase().startsWith("https://"),
+      (o) =>
+        o.trim() !== "*" &&
+        !o.trim().toLowerCase().startsWith("https://") &&
+        !findException(o.trim(), config.insecureOriginsAllowed),
     );
     if (insecure.length > 0) {
       report(`CORS origins ${insecure.join(", ")} are not https://: use the HTTPS origins.`);
@@ -354,11 +366,28 @@ interface SettingsProps {
 
 const inlineCredential = /(AccountKey|Password|SharedAccessKey|pwd)=[^;@]+/i;
 
+/** Identity-based connection settings (`<conn>__credential`, `__clientId`, `__accountName`, `__*ServiceUri`) hold no secret. */
+const identityConnectionSetting =
+  /__(credential|clientId|accountName|[a-z]*ServiceUri|fullyQualifiedNamespace)$/i;
+
+/** A URL value without a password in it (e.g. rediss://host:10000 with Entra auth) is not a secret. */
+function isCredentialFreeUrl(value: unknown): boolean {
+  if (typeof value !== "string" || !/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    return false;
+  }
+  try {
+    const url = new URL(value);
+    return url.password === "" && !/(password|pwd|key|token|sig)=/i.test(url.search);
+  } catch {
+    return false;
+  }
+}
+
 /** Secret-like app settings and connection strings are Key Vault references. */
 export const webWebAppEnforceKeyVaultReferences = resourceRule<SettingsProps, KeyVaultRefConfig>({
   name: "web-webapp-enforce-keyvault-references",
   description:
-    "Web/Function App (and slot, and WebAppApplicationSettings) settings whose names match `secretNamePattern`, all connection strings, and any value with an inline AccountKey=/Password= are '@Microsoft.KeyVault(...)' references, except settings listed in plaintextAllowedFor.",
+    "Web/Function App (and slot, and WebAppApplicationSettings) settings whose names match `secretNamePattern`, all connection strings, and any value with an inline AccountKey=/Password= are '@Microsoft.KeyVault(...)' references, except settings listed in plaintextAllowedFor, identity-based connection settings (__credential, __clientId, __accountName, __*ServiceUri) and URLs without a password (e.g. rediss://host:10000 with Entra auth).",
   enforcementLevel: "mandatory",
   resources: [web.WebApp, web.WebAppSlot, web.WebAppApplicationSettings],
   config: {
@@ -403,7 +432,11 @@ export const webWebAppEnforceKeyVaultReferences = resourceRule<SettingsProps, Ke
       if (findException(s.name, config.plaintextAllowedFor) || isKeyVaultReference(s.value)) {
         continue;
       }
-      const secretName = s.kind === "connection string" || isSecretLike(s.name, config.secretNamePattern);
+      const secretName =
+        s.kind === "connection string" ||
+        (isSecretLike(s.name, config.secretNamePattern) &&
+          !identityConnectionSetting.test(s.name) &&
+          !isCredentialFreeUrl(s.value));
       const inline = typeof s.value === "string" && inlineCredential.test(s.value);
       if (secretName || inline) {
         report(

@@ -204,6 +204,13 @@ describe("redis stack rules", () => {
 
   it("passes an app that only takes the host name from the cluster", async () =>
     expect(await stackViolations(rules.redisDatabaseEnforceKeysViaKeyVault, base())).toEqual([]));
+  it("passes settings that reference a database whose access keys are disabled", async () =>
+    expect(
+      await stackViolations(
+        rules.redisDatabaseEnforceKeysViaKeyVault,
+        base().add(web.WebApp, "api2", {}, { from: { siteConfig: ["cache-db"] } }),
+      ),
+    ).toEqual([]));
   it("passes a Key Vault secret derived from the database keys", async () =>
     expect(
       await stackViolations(
@@ -219,7 +226,9 @@ describe("redis stack rules", () => {
     expect(
       await stackViolations(
         rules.redisDatabaseEnforceKeysViaKeyVault,
-        base().add(cls, "leak", {}, { from: { [prop]: ["cache-db"] } }),
+        base()
+          .update("cache-db", { props: { accessKeysAuthentication: "Enabled" } })
+          .add(cls, "leak", {}, { from: { [prop]: ["cache-db"] } }),
       ),
     ).toEqual([expect.stringMatching(new RegExp(`^leak: .*takes ${prop} from a Redis database`))]),
   );
