@@ -504,6 +504,13 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   if (c.featureFlags.sku === "free" && c.featureFlags.purgeProtection) {
     issue(ctx, ["featureFlags", "purgeProtection"], "is only available on sku standard");
   }
+  if (c.network.mode === "private" && c.api.plan === "FlexConsumption") {
+    issue(
+      ctx,
+      ["api", "plan"],
+      "FlexConsumption cannot use private mode here: its VNet subnet needs the Microsoft.App/environments delegation and Key Vault references fail against a restricted vault; use ElasticPremium",
+    );
+  }
   if (c.network.mode === "private" && c.featureFlags.sku === "free") {
     issue(ctx, ["featureFlags", "sku"], "free has no private link; private network mode needs standard");
   }
