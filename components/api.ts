@@ -154,13 +154,14 @@ export class Api extends pulumi.ComponentResource {
     );
     const ready = [...storage.ready, reader.grant];
     const vnet = vnetIntegration(config.plan, network);
-    const settingsFor = (r: ReleaseConfig["stable"], share: string) =>
+    const settingsFor = (r: ReleaseConfig["stable"], share: string, roleName: string) =>
       appSettings({
         plan: config.plan,
         runtimeName: config.runtime.name,
         storageAccountName: storage.account.name,
         appInsightsSecretUri: appInsights.properties.secretUri,
         healthPath: config.healthCheckPath,
+        roleName,
         release: r,
         contentShare:
           storage.contentConnectionSecretUri === undefined
@@ -186,7 +187,7 @@ export class Api extends pulumi.ComponentResource {
           : {}),
         siteConfig: siteConfig({
           config,
-          appSettings: settingsFor(release.stable, appName),
+          appSettings: settingsFor(release.stable, appName, appName),
           vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
           rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
         }),
@@ -218,7 +219,11 @@ export class Api extends pulumi.ComponentResource {
           slot: CANARY_SLOT,
           siteConfig: siteConfig({
             config,
-            appSettings: settingsFor(release.candidate ?? release.stable, canaryShare),
+            appSettings: settingsFor(
+              release.candidate ?? release.stable,
+              canaryShare,
+              `${appName}-${CANARY_SLOT}`,
+            ),
             vnetRouteAll: "virtualNetworkSubnetId" in vnet,
           }),
         },

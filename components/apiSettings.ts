@@ -37,6 +37,7 @@ export const COMPONENT_SETTINGS: readonly string[] = [
   "AzureWebJobsStorage__credential",
   "APPLICATIONINSIGHTS_CONNECTION_STRING",
   "API_HEALTH_PATH",
+  "WEBSITE_CLOUD_ROLENAME",
   "RELEASE_VERSION",
   "RELEASE_SHA256",
 ];
@@ -74,6 +75,11 @@ export interface AppSettingsInputs {
   readonly appInsightsSecretUri: pulumi.Input<string>;
   /** Health check path. */
   readonly healthPath: string;
+  /**
+   * Cloud role name telemetry reports (`WEBSITE_CLOUD_ROLENAME`): the app name on the site, `<app>-canary` on the
+   * slot, so the promotion gates can tell canary requests from stable ones in Log Analytics.
+   */
+  readonly roleName: pulumi.Input<string>;
   /** Release this app (or slot) runs. */
   readonly release: {
     readonly version: string;
@@ -104,6 +110,7 @@ export function appSettings(i: AppSettingsInputs): NameValue[] {
     { name: "AzureWebJobsStorage__accountName", value: i.storageAccountName },
     { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
     { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: keyVaultRef(i.appInsightsSecretUri) },
+    { name: "WEBSITE_CLOUD_ROLENAME", value: i.roleName },
     { name: "API_HEALTH_PATH", value: i.healthPath },
     { name: "RELEASE_VERSION", value: i.release.version },
     { name: "RELEASE_SHA256", value: i.release.apiPackageSha256 },

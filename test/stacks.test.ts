@@ -204,6 +204,18 @@ describe("staging and production differ only where config says", () => {
   });
 });
 
+describe("telemetry tells the canary from the stable slot", () => {
+  it("the site reports the app name and the canary slot <app>-canary as cloud role", () => {
+    const role = (r: RecordedResource) =>
+      (r.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings.find(
+        (s) => s.name === "WEBSITE_CLOUD_ROLENAME",
+      )?.value;
+    const app = (results.production.outputs.api as { functionAppName: string }).functionAppName;
+    expect(role(one(results.production, "azure-native:web:WebApp"))).toBe(app);
+    expect(role(one(results.production, "azure-native:web:WebAppSlot"))).toBe(`${app}-canary`);
+  });
+});
+
 describe("moving the canary percentage is a config-only change", () => {
   const candidate = {
     version: "1.5.0",
