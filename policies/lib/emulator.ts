@@ -312,7 +312,7 @@ export interface Finding {
 
 /** Evaluates every enabled policy against every resource and the stack, as the engine would. */
 export async function evaluatePack(
-  policies: Policies,
+  policies: readonly Policies[number][],
   records: readonly ResourceRecord[],
   config: PolicyPackConfig,
 ): Promise<Finding[]> {

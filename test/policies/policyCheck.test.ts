@@ -1,0 +1,129 @@
+import * as path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { evaluatePack, type ResourceRecord } from "../../policies/lib/emulator";
+import { rules } from "../../policies/rules";
+import { readPolicyConfig, runPolicyCheck, toRecords } from "../../tools/policy-check";
+import { synthesize } from "../../tools/harness";
+
+const root = path.join(__dirname, "../..");
+const configFor = (stack: string) => readPolicyConfig(path.join(root, "policies/config", `${stack}.json`));
+
+async function mandatory(records: ResourceRecord[], stack: string): Promise<string[]> {
+  const findings = await evaluatePack(rules, records, configFor(stack));
+  return findings.filter((f) => f.kind === "violation" && f.level === "mandatory").map((f) => f.policy);
+}
+
+function mutate(
+  records: ResourceRecord[],
+  name: string,
+  change: (r: ResourceRecord) => ResourceRecord,
+): ResourceRecord[] {
+  expect(
+    records.some((r) => r.name === name),
+    `no resource '${name}' in the synthesized stack`,
+  ).toBe(true);
+  return records.map((r) => (r.name === name ? change(structuredClone(r)) : r));
+}
+
+describe("offline policy check of the committed stacks", () => {
+  it.each(["staging", "production"])(
+    "%s passes every mandatory rule of its own policy config",
+    async (stack) => {
+      const result = await runPolicyCheck({ stack });
+      expect(result.resourceCount).toBeGreaterThan(20);
+      expect(result.mandatory.map((f) => `${f.policy}: ${f.message}`)).toEqual([]);
+    },
+  );
+});
+
+describe("insecure variants of the production program fail with the expected rule", () => {
+  let records: ResourceRecord[];
+  beforeAll(async () => {
+    records = toRecords((await synthesize({ programDir: root, stack: "production" })).resources);
+  });
+
+  it("the unmodified synthesis passes", async () =>
+    expect(await mandatory(records, "production")).toEqual([]));
+
+  it("a public database server fails postgresql-server-disallow-public-network-access", async () => {
+    const variant = mutate(records, "database-server", (r) => ({
+      ...r,
+      props: { ...r.props, network: { publicNetworkAccess: "Enabled" } },
+    }));
+    expect(await mandatory(variant, "production")).toContain(
+      "postgresql-server-disallow-public-network-access",
+    );
+  });
+
+  it("a wildcard CORS origin fails web-webapp-disallow-cors-wildcard", async () => {
+    const variant = mutate(records, "api-site", (r) => {
+      const siteConfig = r.props["siteConfig"] as { cors?: { allowedOrigins?: string[] } };
+      siteConfig.cors = { allowedOrigins: ["*"] };
+      return r;
+    });
+    expect(await mandatory(variant, "production")).toEqual(
+      expect.arrayContaining(["web-webapp-disallow-cors-wildcard", "web-webapp-configure-cors-allowlist"]),
+    );
+  });
+
+  it("a plaintext secret app setting fails web-webapp-enforce-keyvault-references", async () => {
+    const variant = mutate(records, "api-site", (r) => {
+      const siteConfig = r.props["siteConfig"] as { appSettings: { name: string; value: string }[] };
+      siteConfig.appSettings.push({ name: "JWT_SECRET", value: "not-so-secret" });
+      return r;
+    });
+    expect(await mandatory(variant, "production")).toContain("web-webapp-enforce-keyvault-references");
+  });
+
+  it("TLS 1.0 on the API fails web-webapp-configure-min-tls", async () => {
+    const variant = mutate(records, "api-site", (r) => {
+      (r.props["siteConfig"] as { minTlsVersion?: string }).minTlsVersion = "1.0";
+      return r;
+    });
+    expect(await mandatory(variant, "production")).toContain("web-webapp-configure-min-tls");
+  });
+
+  it("an unprotected production server fails azure-stateful-enforce-protect", async () => {
+    const variant = mutate(records, "database-server", (r) => ({ ...r, protect: false }));
+    expect(await mandatory(variant, "production")).toContain("azure-stateful-enforce-protect");
+  });
+
+  it("a literal administrator password fails postgresql-server-enforce-password-from-generator", async () => {
+    const variant = mutate(records, "database-server", (r) => ({
+      ...r,
+      props: { ...r.props, administratorLoginPassword: "Passw0rd!" },
+      propertyDependencies: { ...r.propertyDependencies, administratorLoginPassword: [] },
+    }));
+    expect(await mandatory(variant, "production")).toContain(
+      "postgresql-server-enforce-password-from-generator",
+    );
+  });
+
+  it("dropping the database alerts fails monitor-alert-missing-coverage", async () => {
+    const variant = records.filter((r) => !r.name.startsWith("alerts-db-"));
+    expect(await mandatory(variant, "production")).toContain("monitor-alert-missing-coverage");
+  });
+
+  it("the retired Azure Cache for Redis type fails redis-cache-disallow-retired-type", async () => {
+    const variant = [
+      ...records,
+      {
+        urn: "urn:pulumi:production::webapp-platform::azure-native:redis:Redis::legacy",
+        type: "azure-native:redis:Redis",
+        name: "legacy",
+        props: {},
+      },
+    ];
+    expect(await mandatory(variant, "production")).toContain("redis-cache-disallow-retired-type");
+  });
+});
+
+describe("insecure stack config", () => {
+  it("turning protectStateful off in production fails azure-stateful-enforce-protect", async () => {
+    const result = await runPolicyCheck({
+      stack: "production",
+      configOverrides: { "webapp-platform:protectStateful": false },
+    });
+    expect(result.mandatory.map((f) => f.policy)).toContain("azure-stateful-enforce-protect");
+  });
+});
