@@ -134,6 +134,7 @@ export = async () => {
       API_CORS_ORIGINS: config.api.corsOrigins.join(","),
     },
     appInsightsConnectionString: observability.connectionString,
+    appInsightsId: observability.appInsightsId,
     keyVaultId: secrets.vaultId,
     vault: secrets.vault,
     appConfigStoreId: flags.storeId,

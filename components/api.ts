@@ -52,6 +52,8 @@ export interface ApiArgs {
   readonly plainSettings?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Application Insights connection string; stored in `vault` and referenced, so it never sits in app settings. */
   readonly appInsightsConnectionString: pulumi.Input<string>;
+  /** Application Insights component id: the app's identities get Monitoring Metrics Publisher for Entra ingestion. */
+  readonly appInsightsId: pulumi.Input<string>;
   /** Key Vault resource id (Key Vault Secrets User scope). */
   readonly keyVaultId: pulumi.Input<string>;
   /** Where the Application Insights and (Elastic Premium) content-share connection strings are stored. */
@@ -205,6 +207,7 @@ export class Api extends pulumi.ComponentResource {
       keyVaultId: args.keyVaultId,
       appConfigStoreId: args.appConfigStoreId,
       storageAccountId: storage.account.id,
+      appInsightsId: args.appInsightsId,
       redis: { ...args.redis, resourceGroupName: args.redis.resourceGroupName ?? resourceGroupName },
     };
     const principalId = principalOf(site.identity);

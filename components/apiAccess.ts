@@ -29,6 +29,8 @@ export interface IdentityAccessArgs {
   readonly appConfigStoreId: pulumi.Input<string>;
   /** Host storage account resource id. */
   readonly storageAccountId: pulumi.Input<string>;
+  /** Application Insights component id (Entra ID telemetry ingestion). */
+  readonly appInsightsId: pulumi.Input<string>;
   /** Redis database and its resource group. */
   readonly redis: ApiRedisAccess & { readonly resourceGroupName: pulumi.Input<string> };
   /** Resources the Redis assignment waits for (Managed Redis applies one assignment change at a time). */
@@ -46,7 +48,8 @@ export interface IdentityAccess {
 /**
  * Least-privilege data-plane access for one managed identity: Key Vault Secrets User (Key Vault references),
  * App Configuration Data Reader (flags), Storage Blob Data Owner + Queue + Table Data Contributor on the host storage
- * (identity-based `AzureWebJobsStorage` and Flex deployment), and the Redis `default` access policy. Assignment
+ * (identity-based `AzureWebJobsStorage` and Flex deployment), Monitoring Metrics Publisher on Application Insights
+ * (Entra ID ingestion, required once local auth is off), and the Redis `default` access policy. Assignment
  * names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and change
  * (forcing a clean replacement) when the principal changes.
  */
@@ -61,6 +64,7 @@ export function grantIdentityAccess(
     { suffix: "st-blob-owner", role: ROLES.storageBlobDataOwner, scope: args.storageAccountId },
     { suffix: "st-queue-contributor", role: ROLES.storageQueueDataContributor, scope: args.storageAccountId },
     { suffix: "st-table-contributor", role: ROLES.storageTableDataContributor, scope: args.storageAccountId },
+    { suffix: "appi-metrics-publisher", role: ROLES.monitoringMetricsPublisher, scope: args.appInsightsId },
   ];
   const roleAssignments = grants.map((g) =>
     roleAssignment(`${name}-${args.role}-${g.suffix}`, { ...args, ...g, identity: args.role }, parent),

@@ -38,6 +38,7 @@ export const COMPONENT_SETTINGS: readonly string[] = [
   "APPLICATIONINSIGHTS_CONNECTION_STRING",
   "API_HEALTH_PATH",
   "WEBSITE_CLOUD_ROLENAME",
+  "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
   "RELEASE_VERSION",
   "RELEASE_SHA256",
 ];
@@ -49,6 +50,7 @@ export const ROLES = {
   storageBlobDataOwner: "b7e6dc6d-f1e8-4753-8033-0f276bb0955b",
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
 } as const;
 
 /** A GUID derived from `parts` (SHA-256, RFC 4122 version-5 layout), like Bicep's `guid()`: same parts, same GUID. */
@@ -111,6 +113,8 @@ export function appSettings(i: AppSettingsInputs): NameValue[] {
     { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
     { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: keyVaultRef(i.appInsightsSecretUri) },
     { name: "WEBSITE_CLOUD_ROLENAME", value: i.roleName },
+    // Telemetry authenticates with the app's system identity, so ingestion keeps working with local auth off.
+    { name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", value: "Authorization=AAD" },
     { name: "API_HEALTH_PATH", value: i.healthPath },
     { name: "RELEASE_VERSION", value: i.release.version },
     { name: "RELEASE_SHA256", value: i.release.apiPackageSha256 },

@@ -42,6 +42,7 @@ const KV_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/provider
 const SYSTEM_PRINCIPAL = "11111111-1111-1111-1111-111111111111";
 const READER_PRINCIPAL = "66666666-6666-6666-6666-666666666666";
 const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.managedidentity/UserAssignedIdentity/api-kv-reader`;
+const APPI_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Insights/components/appi-shop`;
 const APPCS_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.AppConfiguration/configurationStores/appcs-shop`;
 
 /** Production runs a candidate at 25% unless told otherwise. */
@@ -81,6 +82,7 @@ function args(stack: Stack, override: Partial<ApiArgs> = {}, release?: Partial<R
     secretUris: SECRET_URIS,
     plainSettings: PLAIN,
     appInsightsConnectionString: pulumi.secret(APP_INSIGHTS),
+    appInsightsId: APPI_ID,
     keyVaultId: KV_ID,
     vault: { vaultName: "kv-shop-x", resourceGroupName: RG, expiresAt: 1_800_000_000 },
     appConfigStoreId: APPCS_ID,
@@ -136,7 +138,7 @@ describe("Api on Flex Consumption (staging)", () => {
   it("registers one FC1 plan, one site, host storage with a deployment container and five grants, parented and named from the component", async () => {
     const result = await build("staging");
     expect(countByType(result)).toEqual({
-      "azure-native:authorization:RoleAssignment": 6,
+      "azure-native:authorization:RoleAssignment": 7,
       "azure-native:keyvault:Secret": 1,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:redisenterprise:AccessPolicyAssignment": 1,
@@ -249,7 +251,7 @@ describe("Api on Elastic Premium (production)", () => {
   it("registers the EP1 plan, site, canary slot, content shares, storage private endpoints and ten grants", async () => {
     const result = await build("production");
     expect(countByType(result)).toEqual({
-      "azure-native:authorization:RoleAssignment": 11,
+      "azure-native:authorization:RoleAssignment": 13,
       "azure-native:keyvault:Secret": 2,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:network:PrivateDnsZoneGroup": 4,
@@ -454,8 +456,8 @@ describe("Api security on both plans", () => {
   );
 
   it.each([
-    ["staging", 5, 1],
-    ["production", 10, 2],
+    ["staging", 6, 1],
+    ["production", 12, 2],
   ] as const)(
     "%s: grants exactly the data-plane roles per identity, by GUID role assignment names",
     async (stack, roles, redis) => {
@@ -473,10 +475,13 @@ describe("Api security on both plans", () => {
         [roleDef("b7e6dc6d-f1e8-4753-8033-0f276bb0955b"), account],
         [roleDef("974c5e8b-45b9-4653-ba55-5f855dd0fb88"), account],
         [roleDef("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"), account],
+        [roleDef("3913510d-42f4-4e42-8a64-420c390055eb"), APPI_ID],
       ];
-      const identities = roles / 5;
-      expect(assignments.map((a) => [a.inputs.roleDefinitionId, a.inputs.scope])).toEqual(
-        Array.from({ length: identities }, () => expected).flat(),
+      const identities = roles / 6;
+      // Registration order follows when each scope id resolves, so compare as sorted pairs.
+      const pairs = (list: unknown[][]) => list.map((p) => p.join(" ")).sort();
+      expect(pairs(assignments.map((a) => [a.inputs.roleDefinitionId, a.inputs.scope]))).toEqual(
+        pairs(Array.from({ length: identities }, () => expected).flat()),
       );
       expect(one(result, TYPE.role, "kv-reader-kv-secrets-user").inputs).toMatchObject({
         principalId: READER_PRINCIPAL,
@@ -592,7 +597,7 @@ describe("Api security on both plans", () => {
 
   it("previews without resolved identities or keys", async () => {
     const result = await record(() => new Api("api", args("production")), { preview: true });
-    expect(ofType(result, TYPE.role)).toHaveLength(11);
+    expect(ofType(result, TYPE.role)).toHaveLength(13);
   });
 });
 
