@@ -1,13 +1,11 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigValidationError } from "../config/load";
+import { tuneForCli } from "./cli-runtime";
 import { synthesize } from "./harness";
 import { renderPlan, toPlan } from "./plan-view";
 
-// The Pulumi SDK records a stack trace for every promise it creates; with tsx's source maps on, formatting those
-// traces dominated the run (measured 3.6 s -> about 2 s for production). The plan prints messages, not stacks.
-process.setSourceMapsEnabled(false);
-Error.stackTraceLimit = 3;
+tuneForCli();
 
 const program = new Command()
   .name("plan")

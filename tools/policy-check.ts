@@ -11,6 +11,8 @@ import * as path from "node:path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluatePack, type Finding, type ResourceRecord } from "../policies/lib/emulator";
 import { rules } from "../policies/rules";
+import { ConfigValidationError } from "../config/load";
+import { tuneForCli } from "./cli-runtime";
 import { type RecordedResource, synthesize } from "./harness";
 
 /** Options of one policy check. */
@@ -168,8 +170,12 @@ async function main(): Promise<void> {
 }
 
 if (path.basename(process.argv[1] ?? "") === "policy-check.ts") {
+  tuneForCli();
   main().catch((e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+    // A config error is for the user (its message lists every problem); anything else is a bug worth its stack.
+    console.error(
+      e instanceof ConfigValidationError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e,
+    );
     process.exit(2);
   });
 }
