@@ -187,6 +187,9 @@ export function siteConfig(i: SiteConfigInputs): inputs.web.SiteConfigArgs {
     ...common,
     linuxFxVersion: `${runtime.name === "node" ? "Node" : "Python"}|${runtime.version}`,
     ftpsState: "Disabled",
+    // Elastic Premium runs its package from the release URL (WEBSITE_RUN_FROM_PACKAGE): nothing deploys through the
+    // SCM (Kudu) site, so it admits no address.
+    scmIpSecurityRestrictionsDefaultAction: "Deny",
     minimumElasticInstanceCount: i.config.minimumInstances,
     functionAppScaleLimit: i.config.maximumInstances,
     ...(i.vnetRouteAll ? { vnetRouteAllEnabled: true } : {}),

@@ -194,6 +194,16 @@ describe("staging and production differ only where config says", () => {
     });
   });
 
+  it("production's site and canary slot deny every address on the SCM (Kudu) endpoint", () => {
+    for (const type of ["azure-native:web:WebApp", "azure-native:web:WebAppSlot"]) {
+      expect(
+        (one(results.production, type).inputs.siteConfig as Record<string, unknown>)
+          .scmIpSecurityRestrictionsDefaultAction,
+        type,
+      ).toBe("Deny");
+    }
+  });
+
   it("the Vercel rolling release follows production's rollout plan", () => {
     const rr = one(results.production, "vercel:index/projectRollingRelease:ProjectRollingRelease");
     const plan = (rawStackConfig("production").rollout as { stages: { percentage: number }[] }).stages;
