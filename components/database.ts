@@ -242,6 +242,12 @@ export class Database extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+    } else {
+      void pulumi.log.warn(
+        "database.manageObjects is false: extensions, roles and grants are not created; create roles migrator, app " +
+          "and readonly from inside the network with the passwords this program stores in Key Vault",
+        this,
+      );
     }
 
     const appPort = config.pgbouncer.enabled ? 6432 : 5432;

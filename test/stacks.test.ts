@@ -214,6 +214,29 @@ describe("staging and production differ only where config says", () => {
   });
 });
 
+describe("a deployer without network reach to the database", () => {
+  it("with database.manageObjects false, no in-database object is registered and the app's URLs still exist", async () => {
+    const result = await synthesize({
+      programDir: ROOT,
+      stack: "production",
+      configOverrides: {
+        "webapp-platform:database": {
+          ...(rawStackConfig("production").database as object),
+          manageObjects: false,
+        },
+      },
+    });
+    expect(
+      result.resources.filter(
+        (r) => r.type.startsWith("postgresql:") || r.type === "pulumi:providers:postgresql",
+      ),
+    ).toEqual([]);
+    expect(ofType(result, "azure-native:keyvault:Secret").map((s) => s.inputs.secretName)).toEqual(
+      expect.arrayContaining(["database-url", "database-readonly-url", "database-migrator-url"]),
+    );
+  });
+});
+
 describe("telemetry tells the canary from the stable slot", () => {
   it("the site reports the app name and the canary slot <app>-canary as cloud role", () => {
     const role = (r: RecordedResource) =>
