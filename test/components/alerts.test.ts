@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Alerts, type AlertsArgs } from "../../components/alerts";
 import { Naming } from "../../components/naming";
-import { countByType, one, ofType, parentName, record } from "../support";
+import { countByType, one, ofType, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -80,10 +80,7 @@ describe("Alerts", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:monitoring:Alerts": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("alerts");
-      expect(r.name.startsWith("alerts-")).toBe(true);
-    }
+    expectChildrenOf(result, "alerts");
   });
 
   it("uses the staging thresholds from config", async () => {

@@ -10,8 +10,8 @@ import {
   countByType,
   ofType,
   one,
-  parentName,
   record,
+  expectChildrenOf,
 } from "../support";
 import { stackConfig } from "../support/config";
 
@@ -151,10 +151,7 @@ describe("Api on Flex Consumption (staging)", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:api:Api": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("api");
-      expect(r.name.startsWith("api-")).toBe(true);
-    }
+    expectChildrenOf(result, "api");
   });
 
   it("uses the FC1 plan and functionAppConfig with identity-based deployment, node 22 and the configured scale", async () => {
@@ -269,10 +266,7 @@ describe("Api on Elastic Premium (production)", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:api:Api": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("api");
-      expect(r.name.startsWith("api-")).toBe(true);
-    }
+    expectChildrenOf(result, "api");
   });
 
   it("runs an EP1 Linux plan with the configured elastic scale and Node 22 on the site", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Cache, type CacheNetworkArgs } from "../../components/cache";
 import { persistenceFor } from "../../components/cache-settings";
 import { Naming } from "../../components/naming";
-import { countByType, one, parentName, record } from "../support";
+import { countByType, one, parentName, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -63,10 +63,7 @@ describe("Cache", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:cache:Cache": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("cache");
-      expect(r.name.startsWith("cache-")).toBe(true);
-    }
+    expectChildrenOf(result, "cache");
   });
 
   it("staging cluster is a non-replicated Balanced_B0 with TLS 1.2, reachable publicly, unprotected", async () => {

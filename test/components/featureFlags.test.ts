@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FeatureFlags, type FeatureFlagsArgs } from "../../components/featureFlags";
 import { Naming } from "../../components/naming";
-import { countByType, one, ofType, parentName, record } from "../support";
+import { countByType, one, ofType, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -153,10 +153,7 @@ describe("FeatureFlags", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:flags:FeatureFlags": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("flags");
-      expect(r.name.startsWith("flags-")).toBe(true);
-    }
+    expectChildrenOf(result, "flags");
     expect(result.outputs.endpoint).toBe(`https://${String(result.outputs.storeName)}.azconfig.io`);
   });
 

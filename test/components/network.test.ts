@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Naming } from "../../components/naming";
 import { Network } from "../../components/network";
 import { addressSpaceProblem, subnetLayout } from "../../components/network-layout";
-import { countByType, ofType, one, parentName, record } from "../support";
+import { countByType, ofType, one, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -58,10 +58,7 @@ describe("Network", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:network:Network": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("net");
-      expect(r.name.startsWith("net-")).toBe(true);
-    }
+    expectChildrenOf(result, "net");
   });
 
   it("production VNet spans the configured address space", async () => {

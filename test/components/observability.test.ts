@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Naming } from "../../components/naming";
 import { Observability } from "../../components/observability";
-import { countByType, one, parentName, record } from "../support";
+import { countByType, one, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -42,10 +42,7 @@ describe("Observability", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:monitoring:Observability": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("obs");
-      expect(r.name.startsWith("obs-")).toBe(true);
-    }
+    expectChildrenOf(result, "obs");
   });
 
   it("keeps logs 30 days in staging and 90 days in production on PerGB2018, with workspace shared keys off", async () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Naming } from "../../components/naming";
 import { rangeToIpRules, Secrets, type SecretsArgs, secretExpiry } from "../../components/secrets";
 import { stackConfig } from "../support/config";
-import { countByType, one, ofType, parentName, record, type SynthesisResult } from "../support/index";
+import { countByType, expectChildrenOf, one, ofType, record, type SynthesisResult } from "../support/index";
 
 const VAULT = "azure-native:keyvault:Vault";
 const SECRET = "azure-native:keyvault:Secret";
@@ -179,10 +179,7 @@ describe("Secrets", () => {
   });
 
   it("parents every child to the component and names it from the component name", () => {
-    for (const r of staging.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("secrets");
-      expect(r.name.startsWith("secrets-")).toBe(true);
-    }
+    expectChildrenOf(staging, "secrets");
   });
 
   it("rejects a listed external secret without a value", async () => {

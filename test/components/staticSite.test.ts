@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Naming } from "../../components/naming";
 import { StaticSite, type StaticSiteArgs } from "../../components/staticSite";
-import { countByType, one, ofType, parentName, record } from "../support";
+import { countByType, one, ofType, record, expectChildrenOf } from "../support";
 import { ROOT, stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -95,10 +95,7 @@ describe("StaticSite", () => {
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:web:StaticSite": 1,
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("frontend");
-      expect(r.name.startsWith("frontend-")).toBe(true);
-    }
+    expectChildrenOf(result, "frontend");
     expect(result.outputs.name).toBe("stapp-shop-prd");
     expect(result.outputs.url).toBe(`https://${String(result.outputs.defaultHostname)}`);
     expect(String(result.outputs.defaultHostname)).toMatch(/\.azurestaticapps\.net$/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { VercelSite, type VercelSiteArgs } from "../../components/vercelSite";
-import { countByType, one, ofType, parentName, record } from "../support";
+import { countByType, one, ofType, record, expectChildrenOf } from "../support";
 import { stackConfig } from "../support/config";
 
 type Stack = "staging" | "production";
@@ -143,10 +143,7 @@ describe("VercelSite", () => {
       projectId: "frontend-project-id",
       domain: "shop.example.com",
     });
-    for (const r of result.resources.filter((r) => r.custom)) {
-      expect(parentName(r)).toBe("frontend");
-      expect(r.name.startsWith("frontend-")).toBe(true);
-    }
+    expectChildrenOf(result, "frontend");
     expect(result.outputs).toEqual({ projectId: "frontend-project-id", projectName: "shop-web" });
   });
 

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { RecordedResource, SynthesisResult } from "../../tools/harness";
 
 export { record, synthesize } from "../../tools/harness";
@@ -39,4 +40,14 @@ export function countByType(result: SynthesisResult | RecordedResource[]): Recor
 /** The parent URN's logical name (last URN segment), or undefined. */
 export function parentName(r: RecordedResource): string | undefined {
   return r.parent?.split("::").pop();
+}
+
+/** Asserts every provider resource is a direct child of the component `name` and named `${name}-<role>`. */
+export function expectChildrenOf(result: SynthesisResult, name: string): void {
+  const custom = result.resources.filter((r) => r.custom);
+  expect(custom.length).toBeGreaterThan(0);
+  for (const r of custom) {
+    expect(parentName(r), `${r.type} ${r.name}`).toBe(name);
+    expect(r.name.startsWith(`${name}-`), `${r.type} ${r.name}`).toBe(true);
+  }
 }
