@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Alerts, type AlertsArgs } from "../../components/alerts";
-import { Naming } from "../../components/naming";
 import { countByType, one, ofType, record, expectChildrenOf } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -26,12 +25,7 @@ function argsFor(stack: Stack, patch: Partial<AlertsArgs> = {}): AlertsArgs {
   const elastic = cfg.api.plan === "ElasticPremium";
   const { planId, ...rest } = IDS;
   return {
-    naming: new Naming({
-      workload: cfg.environment.workload,
-      environment: cfg.environment.name,
-      location: cfg.environment.location,
-      uniqueSeed: `organization/webapp-platform/${stack}`,
-    }),
+    naming: namingFor(cfg, stack),
     resourceGroupName: "rg-shop",
     location: cfg.environment.location,
     config: cfg.monitoring,

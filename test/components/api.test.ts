@@ -1,7 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { Api, type ApiArgs } from "../../components/api";
-import { Naming } from "../../components/naming";
 import type { ReleaseConfig } from "../../config/release";
 import { FAKE_SUBSCRIPTION } from "../../tools/fakes";
 import {
@@ -13,7 +12,7 @@ import {
   record,
   expectChildrenOf,
 } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -55,12 +54,7 @@ function args(stack: Stack, override: Partial<ApiArgs> = {}, release?: Partial<R
   const cfg = config(stack, release);
   const privateMode = cfg.network.mode === "private";
   return {
-    naming: new Naming({
-      workload: cfg.environment.workload,
-      environment: cfg.environment.name,
-      location: cfg.environment.location,
-      uniqueSeed: `organization/webapp-platform/${stack}`,
-    }),
+    naming: namingFor(cfg, stack),
     resourceGroupName: RG,
     location: cfg.environment.location,
     config: cfg.api,

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Cache, type CacheNetworkArgs } from "../../components/cache";
 import { persistenceFor } from "../../components/cache-settings";
-import { Naming } from "../../components/naming";
 import { countByType, one, parentName, record, expectChildrenOf } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -21,12 +20,7 @@ interface Options {
 
 function build(stack: Stack, options: Options = {}) {
   const cfg = stackConfig(stack, { cache: options.cache ?? {} });
-  const naming = new Naming({
-    workload: cfg.environment.workload,
-    environment: cfg.environment.name,
-    location: cfg.environment.location,
-    uniqueSeed: `organization/webapp-platform/${stack}`,
-  });
+  const naming = namingFor(cfg, stack);
   const network: CacheNetworkArgs =
     cfg.network.mode === "private"
       ? { mode: "private", privateEndpointSubnetId: SUBNET_ID, dnsZoneId: ZONE_ID, ...options.network }

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Database, type DatabaseArgs } from "../../components/database";
 import { DatabaseObjects } from "../../components/databaseObjects";
-import { Naming } from "../../components/naming";
 import type { StackConfig } from "../../config/schema";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 import {
   countByType,
   one,
@@ -34,12 +33,7 @@ function argsFor(stack: Stack, patch: Patch = {}): DatabaseArgs {
   const c: StackConfig = stackConfig(stack, patch);
   const isPrivate = c.network.mode === "private";
   return {
-    naming: new Naming({
-      workload: c.environment.workload,
-      environment: c.environment.name,
-      location: c.environment.location,
-      uniqueSeed: `organization/webapp-platform/${stack}`,
-    }),
+    naming: namingFor(c, stack),
     resourceGroupName: "rg-shop",
     location: c.environment.location,
     config: c.database,

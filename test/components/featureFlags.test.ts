@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FeatureFlags, type FeatureFlagsArgs } from "../../components/featureFlags";
-import { Naming } from "../../components/naming";
 import { countByType, one, ofType, record, expectChildrenOf } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -14,12 +13,7 @@ const DEPLOYER = "99999999-9999-9999-9999-999999999999";
 function argsFor(stack: Stack, patch: Partial<FeatureFlagsArgs> = {}): FeatureFlagsArgs {
   const cfg = stackConfig(stack);
   return {
-    naming: new Naming({
-      workload: cfg.environment.workload,
-      environment: cfg.environment.name,
-      location: cfg.environment.location,
-      uniqueSeed: `organization/webapp-platform/${stack}`,
-    }),
+    naming: namingFor(cfg, stack),
     resourceGroupName: "rg-shop",
     location: cfg.environment.location,
     config: cfg.featureFlags,

@@ -4,7 +4,7 @@ import { Naming } from "../../components/naming";
 import { Network } from "../../components/network";
 import { addressSpaceProblem, subnetLayout } from "../../components/network-layout";
 import { countByType, ofType, one, record, expectChildrenOf } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -20,12 +20,7 @@ const names = (urns: string[] | undefined) => (urns ?? []).map((u) => u.split(":
 function build(stack: Stack, network: Record<string, unknown> = {}) {
   const validated = stackConfig(stack);
   const cfg = { ...validated, network: { ...validated.network, ...network } };
-  const naming = new Naming({
-    workload: cfg.environment.workload,
-    environment: cfg.environment.name,
-    location: cfg.environment.location,
-    uniqueSeed: `organization/webapp-platform/${stack}`,
-  });
+  const naming = namingFor(cfg, stack);
   return record(() => {
     const n = new Network("net", {
       naming,

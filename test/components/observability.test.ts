@@ -2,18 +2,13 @@ import { describe, expect, it } from "vitest";
 import { Naming } from "../../components/naming";
 import { Observability } from "../../components/observability";
 import { countByType, one, record, expectChildrenOf } from "../support";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
 function build(stack: Stack, monitoring: Record<string, unknown> = {}) {
   const cfg = stackConfig(stack, { monitoring });
-  const naming = new Naming({
-    workload: cfg.environment.workload,
-    environment: cfg.environment.name,
-    location: cfg.environment.location,
-    uniqueSeed: `organization/webapp-platform/${stack}`,
-  });
+  const naming = namingFor(cfg, stack);
   return record(() => {
     const o = new Observability("obs", {
       naming,

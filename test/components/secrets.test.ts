@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { Naming } from "../../components/naming";
 import { rangeToIpRules, Secrets, type SecretsArgs, secretExpiry } from "../../components/secrets";
-import { stackConfig } from "../support/config";
+import { stackConfig, namingFor } from "../support/config";
 import { countByType, expectChildrenOf, one, ofType, record, type SynthesisResult } from "../support/index";
 
 const VAULT = "azure-native:keyvault:Vault";
@@ -12,12 +11,7 @@ const PE = "azure-native:network:PrivateEndpoint";
 
 function argsFor(stack: "staging" | "production", patch: Partial<SecretsArgs> = {}): SecretsArgs {
   const c = stackConfig(stack);
-  const naming = new Naming({
-    workload: c.environment.workload,
-    environment: c.environment.name,
-    location: c.environment.location,
-    uniqueSeed: `organization/webapp-platform/${stack}`,
-  });
+  const naming = namingFor(c, stack);
   const isPrivate = c.network.mode === "private";
   return {
     naming,

@@ -1,10 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { Naming } from "../../components/naming";
 import { StaticSite, type StaticSiteArgs } from "../../components/staticSite";
 import { countByType, one, ofType, record, expectChildrenOf } from "../support";
-import { ROOT, stackConfig } from "../support/config";
+import { ROOT, stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
@@ -13,12 +12,7 @@ const FUNCTION_APP = "/subscriptions/s/resourceGroups/rg-shop/providers/Microsof
 function argsFor(stack: Stack, patch: Partial<StaticSiteArgs> = {}): StaticSiteArgs {
   const cfg = stackConfig(stack);
   return {
-    naming: new Naming({
-      workload: cfg.environment.workload,
-      environment: cfg.environment.name,
-      location: cfg.environment.location,
-      uniqueSeed: `organization/webapp-platform/${stack}`,
-    }),
+    naming: namingFor(cfg, stack),
     resourceGroupName: "rg-shop",
     config: cfg.staticSite,
     backend: { functionAppId: FUNCTION_APP, region: cfg.environment.location },

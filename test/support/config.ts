@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { Naming } from "../../components/naming";
 import { parseStackConfig } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
 import { loadStackConfig } from "../../tools/harness";
@@ -33,4 +34,14 @@ export function stackConfig(
   }
   const external = (raw.secrets as { external?: string[] } | undefined)?.external ?? [];
   return parseStackConfig(raw, external);
+}
+
+/** The Naming the program builds for `stack` (organization "organization", as under the harness). */
+export function namingFor(config: StackConfig, stack: string): Naming {
+  return new Naming({
+    workload: config.environment.workload,
+    environment: config.environment.name,
+    location: config.environment.location,
+    uniqueSeed: `organization/webapp-platform/${stack}`,
+  });
 }
