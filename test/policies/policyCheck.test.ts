@@ -126,4 +126,39 @@ describe("insecure stack config", () => {
     });
     expect(result.mandatory.map((f) => f.policy)).toContain("azure-stateful-enforce-protect");
   });
+
+  it("switching production to public network mode fails the public-database and Redis rules", async () => {
+    const result = await runPolicyCheck({
+      stack: "production",
+      configOverrides: {
+        "webapp-platform:network": {
+          mode: "public",
+          allowedIpRanges: [{ name: "office", startIp: "203.0.113.0", endIp: "203.0.113.255" }],
+        },
+      },
+    });
+    expect(result.mandatory.map((f) => f.policy).sort()).toEqual([
+      "postgresql-server-disallow-public-network-access",
+      "redis-cluster-disallow-public-network-access",
+    ]);
+  });
+
+  it("turning Redis access keys on in production is reported (advisory: the keys go only through Key Vault)", async () => {
+    const result = await runPolicyCheck({
+      stack: "production",
+      configOverrides: {
+        "webapp-platform:cache": {
+          sku: "Balanced_B1",
+          highAvailability: true,
+          persistence: "aof",
+          accessKeys: true,
+        },
+      },
+    });
+    const redis = result.findings.filter((f) => f.kind === "violation" && f.policy.startsWith("redis-"));
+    expect(redis.map((f) => `${f.policy} ${f.level}`)).toEqual([
+      "redis-database-disable-access-keys advisory",
+    ]);
+    expect(result.mandatory).toEqual([]);
+  });
 });
