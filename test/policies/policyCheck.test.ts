@@ -162,3 +162,17 @@ describe("insecure stack config", () => {
     expect(result.mandatory).toEqual([]);
   });
 });
+
+describe("another Pulumi TypeScript program", () => {
+  it("is checked with this pack from its own directory and stack config", async () => {
+    const result = await runPolicyCheck({
+      stack: "dev",
+      programDir: path.join(__dirname, "../fixtures/other-program"),
+      policyConfig: path.join(root, "policies/config/production.json"),
+    });
+    expect(result.resourceCount).toBe(2);
+    expect(result.mandatory.map((f) => `${f.policy} ${f.resource}`)).toEqual([
+      "random-password-configure-strength db-password",
+    ]);
+  });
+});
