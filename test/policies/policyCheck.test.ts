@@ -171,7 +171,7 @@ describe("another Pulumi TypeScript program", () => {
       policyConfig: path.join(root, "policies/config/production.json"),
     });
     expect(result.resourceCount).toBe(2);
-    expect(result.mandatory.map((f) => `${f.policy} ${f.resource}`)).toEqual([
+    expect(result.mandatory.map((f) => `${f.policy} ${f.urn?.split("::").pop()}`)).toEqual([
       "random-password-configure-strength db-password",
     ]);
   });
