@@ -66,6 +66,7 @@ export = async () => {
     config: config.database,
     vault: secrets.vault,
     rotatedOn: config.secrets.rotatedOn,
+    tenantId: client.tenantId,
     network: {
       mode: config.network.mode,
       allowedIpRanges: config.network.allowedIpRanges,

@@ -45,6 +45,8 @@ export interface DatabaseArgs {
   readonly vault: VaultRef;
   /** Date the generated passwords were last rotated (`secrets.rotatedOn`); changing it regenerates them. */
   readonly rotatedOn: string;
+  /** Entra tenant of `config.entraAdministrator`; required when that is set. */
+  readonly tenantId?: pulumi.Input<string>;
   /** Network placement. */
   readonly network: DatabaseNetworkArgs;
   /** Protect the server and the database from deletion. */
@@ -137,6 +139,14 @@ export class Database extends pulumi.ComponentResource {
       );
     }
 
+    const entra = config.entraAdministrator;
+    if (entra && args.tenantId === undefined) {
+      throw new pulumi.ResourceError(
+        "tenantId is required when config.entraAdministrator is set: pass the tenant of the Entra principal",
+        this,
+      );
+    }
+
     const adminPassword = databasePassword(`${name}-admin-password`, args.rotatedOn, this);
     const server = new dbforpostgresql.Server(
       `${name}-server`,
@@ -160,7 +170,9 @@ export class Database extends pulumi.ComponentResource {
               publicNetworkAccess: "Disabled",
             }
           : { publicNetworkAccess: "Enabled" },
-        authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
+        authConfig: entra
+          ? { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: args.tenantId }
+          : { passwordAuth: "Enabled", activeDirectoryAuth: "Disabled" },
         administratorLogin: ADMIN_LOGIN,
         administratorLoginPassword: adminPassword.result,
         // Default creates the server when it is missing and updates it otherwise; Create would fail on later updates.
@@ -218,6 +230,17 @@ export class Database extends pulumi.ComponentResource {
           pulumi.mergeOptions(o, { protect: args.protect }),
         ),
     );
+
+    if (entra) {
+      serial(
+        (o) =>
+          new dbforpostgresql.AdministratorsMicrosoftEntra(
+            `${name}-entra-admin`,
+            { ...serverRef, ...entra, tenantId: args.tenantId },
+            o,
+          ),
+      );
+    }
 
     const passwords = {
       migrator: databasePassword(`${name}-migrator-password`, args.rotatedOn, this).result,

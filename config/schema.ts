@@ -162,6 +162,17 @@ const databaseSchema = z.strictObject({
   readonlyConnectionLimit: int(1, 5000).default(10),
   /** Create roles, grants and extensions inside the database (needs network reach from the deployer). Default true. */
   manageObjects: z.boolean().default(true),
+  /** Microsoft Entra administrator (e.g. the DBA group); turns on Entra ID authentication beside passwords. */
+  entraAdministrator: z
+    .strictObject({
+      /** Object id of the user, group or service principal. */
+      objectId: z.uuid({ error: "must be an object id (GUID)" }),
+      /** Display name of the principal (the PostgreSQL role name it logs in as). */
+      principalName: z.string().min(1).max(128, "must be at most 128 characters"),
+      /** Kind of principal. */
+      principalType: oneOf(["user", "group", "servicePrincipal"]),
+    })
+    .optional(),
 });
 
 /** Azure Managed Redis. */

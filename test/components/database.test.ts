@@ -18,6 +18,7 @@ const CONFIG = "azure-native:dbforpostgresql:Configuration";
 const FIREWALL = "azure-native:dbforpostgresql:FirewallRule";
 const DB = "azure-native:dbforpostgresql:Database";
 const SECRET = "azure-native:keyvault:Secret";
+const ENTRA_ADMIN = "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 const PROVIDER = "pulumi:providers:postgresql";
 const ROLE = "postgresql:index/role:Role";
@@ -134,6 +135,46 @@ describe("Database", () => {
       ["db-fw-office", "office", "203.0.113.0", "203.0.113.255"],
       ["db-fw-ci-runners", "ci-runners", "198.51.100.0", "198.51.100.63"],
     ]);
+  });
+
+  it("keeps Entra ID sign-in off without an administrator, and turns it on with the configured one, last in the write chain", async () => {
+    expect(one(production, SERVER).inputs.authConfig).toMatchObject({
+      passwordAuth: "Enabled",
+      activeDirectoryAuth: "Disabled",
+    });
+    expect(ofType(production, ENTRA_ADMIN)).toHaveLength(0);
+    const dba = {
+      objectId: "12345678-1234-4234-8234-123456789abc",
+      principalName: "dba-team",
+      principalType: "group",
+    };
+    const result = await synth({
+      ...argsFor("production", { database: { entraAdministrator: dba } }),
+      tenantId: "22222222-2222-2222-2222-222222222222",
+    });
+    expect(one(result, SERVER).inputs.authConfig).toMatchObject({
+      passwordAuth: "Enabled",
+      activeDirectoryAuth: "Enabled",
+      tenantId: "22222222-2222-2222-2222-222222222222",
+    });
+    const admin = one(result, ENTRA_ADMIN);
+    expect(admin.inputs).toMatchObject({
+      ...dba,
+      tenantId: "22222222-2222-2222-2222-222222222222",
+      resourceGroupName: "rg-shop",
+    });
+    expect(admin.dependencies).toEqual([one(result, "azure-native:dbforpostgresql:Database").urn]);
+  });
+
+  it("refuses an Entra administrator without a tenant id, naming the argument", async () => {
+    const dba = {
+      objectId: "12345678-1234-4234-8234-123456789abc",
+      principalName: "dba-team",
+      principalType: "group",
+    };
+    await expect(synth(argsFor("production", { database: { entraAdministrator: dba } }))).rejects.toThrow(
+      "tenantId is required when config.entraAdministrator is set: pass the tenant of the Entra principal",
+    );
   });
 
   it("adds the 0.0.0.0 Azure-services rule only when allowAzureServices is on", async () => {
