@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -65,6 +66,7 @@ export class Workspace {
   readonly stateDir: string;
   readonly callLog: string;
   readonly extraEnv: Record<string, string> = {};
+  private readonly keySalt = randomBytes(16).toString("hex");
 
   constructor(label: string) {
     const root = mkdtempSync(path.join(tmpdir(), `engine-${label}-`));
@@ -91,6 +93,7 @@ export class Workspace {
       PULUMI_BACKEND_URL: `file://${this.stateDir}`,
       PULUMI_CONFIG_PASSPHRASE: "engine-suite-passphrase",
       STANDIN_LOG: this.callLog,
+      STANDIN_KEY_SALT: this.keySalt,
       NO_COLOR: "1",
       ...this.extraEnv,
     };

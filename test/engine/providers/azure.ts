@@ -5,7 +5,7 @@
  * refusals ARM answers that types cannot catch.
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   guidFrom,
   reveal,
@@ -270,6 +270,19 @@ function managedIdentity(ctx: CreateContext): Props | undefined {
 
 const hex = (n: number): string => randomBytes(n).toString("hex");
 
+/** Salt of derived access keys: one per workspace (the suite sets it), so keys are stable across runs of a stack. */
+const salt = (): string => process.env.STANDIN_KEY_SALT ?? "standin";
+
+/** An access key of `bytes` bytes, base64, stable for one owner within a run. */
+function accessKey(owner: string, bytes: number): string {
+  const out = Buffer.alloc(bytes);
+  let block = 0;
+  for (let off = 0; off < bytes; off += 32, block++) {
+    createHash("sha256").update(`${salt()}:${owner}:${block}`).digest().copy(out, off);
+  }
+  return out.toString("base64");
+}
+
 const computed: Record<string, (ctx: CreateContext) => Props> = {
   "resources:ResourceGroup": () => ({ provisioningState: "Succeeded" }),
   "keyvault:Vault": (ctx) => ({
@@ -408,12 +421,16 @@ export function azureNativeOptions(sdkDir: string, version: string): StandInOpti
         subscriptionId: SUBSCRIPTION_ID,
         tenantId: TENANT_ID,
       }),
-      "azure-native:redisenterprise:listDatabaseKeys": () => ({ primaryKey: hex(32), secondaryKey: hex(32) }),
-      "azure-native:storage:listStorageAccountKeys": () => ({
+      // Keys stay the same until rotated, so each is derived from what it belongs to.
+      "azure-native:redisenterprise:listDatabaseKeys": (args) => ({
+        primaryKey: accessKey(`redis:${String(args.clusterName)}:primary`, 32),
+        secondaryKey: accessKey(`redis:${String(args.clusterName)}:secondary`, 32),
+      }),
+      "azure-native:storage:listStorageAccountKeys": (args) => ({
         keys: ["key1", "key2"].map((keyName) => ({
           keyName,
           permissions: "FULL",
-          value: randomBytes(64).toString("base64"),
+          value: accessKey(`storage:${String(args.accountName)}:${keyName}`, 64),
         })),
       }),
     },

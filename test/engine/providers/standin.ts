@@ -79,10 +79,7 @@ export function redact(v: unknown): unknown {
 export function logCall(entry: Props): void {
   const file = process.env.STANDIN_LOG;
   if (file === undefined || file === "") return;
-  appendFileSync(
-    file,
-    `${JSON.stringify(redact({ time: new Date().toISOString(), ...entry }))}\n`,
-  );
+  appendFileSync(file, `${JSON.stringify(redact({ time: new Date().toISOString(), ...entry }))}\n`);
 }
 
 /** `urn:pulumi:stack::project::parent$type::name` -> type and name. */
