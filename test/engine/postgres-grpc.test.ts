@@ -45,7 +45,16 @@ beforeAll(async () => {
   child = spawn(
     process.execPath,
     ["--import", "tsx", "-e", `require(${JSON.stringify(entry)}).main(process.argv.slice(1))`],
-    { cwd: ROOT, env: { ...process.env, STANDIN_LOG: logPath }, stdio: ["ignore", "pipe", "inherit"] },
+    {
+      cwd: ROOT,
+      // As under the real engine: the configured host is Azure's FQDN on 5432, redirected to the local server.
+      env: {
+        ...process.env,
+        STANDIN_LOG: logPath,
+        STANDIN_POSTGRES_ADDRESS: `${server.host}:${server.port}`,
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    },
   );
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout?.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
@@ -66,13 +75,13 @@ describe("postgresql stand-in over gRPC", () => {
     expect(info.getVersion()).toBe("3.18.1");
   });
 
-  it("takes host, port and credentials from Configure and applies a role to the real server", async () => {
+  it("takes its connection settings from Configure and applies a role to the (redirected) real server", async () => {
     const configure = new provproto.ConfigureRequest();
     // As the Node.js SDK registers the explicit provider: every input a string, the password a secret.
     configure.setArgs(
       Struct.fromJavaScript({
-        host: server.host,
-        port: String(server.port),
+        host: "psql-shop-stg-71d4b.postgres.database.azure.com",
+        port: "5432",
         username: server.superuser,
         password: secret(server.superuserPassword) as never,
         database: "postgres",

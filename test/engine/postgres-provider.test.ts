@@ -198,6 +198,12 @@ describe("postgresql stand-in configuration", () => {
     expect(() => parseConfig(raw)).toThrow(message);
   });
 
+  it("rejects a malformed STANDIN_POSTGRES_ADDRESS", () => {
+    expect(() => new PostgresqlStandIn({ logPath: "", address: "127.0.0.1" })).toThrow(
+      `STANDIN_POSTGRES_ADDRESS must be host:port (port 1-65535), got "127.0.0.1"`,
+    );
+  });
+
   it("refuses to apply anything before Configure", async () => {
     await expect(new PostgresqlStandIn({ logPath: "" }).create(urn(ROLE), { name: "r" })).rejects.toThrow(
       "postgresql stand-in: no provider configuration received (Configure was not called)",

@@ -66,6 +66,12 @@ const urnName = (urn: string): string => urn.split("::").slice(3).join("::");
 export interface StandInOptions {
   /** JSON-lines call log; default the STANDIN_LOG environment variable, none when unset. */
   readonly logPath?: string;
+  /**
+   * `host:port` to connect to instead of the configured host and port (default the STANDIN_POSTGRES_ADDRESS
+   * environment variable): under the real engine the program's host is the Azure server's made-up FQDN and its port
+   * is 5432, while the test's server listens on a free loopback port. Everything else comes from the configuration.
+   */
+  readonly address?: string;
 }
 
 /** The postgresql stand-in provider. */
@@ -75,16 +81,25 @@ export class PostgresqlStandIn implements provider.Provider {
   readonly statements: string[] = [];
   private connector?: Connector;
   private readonly logPath?: string;
+  private readonly address?: { host: string; port: number };
 
   constructor(options: StandInOptions = {}) {
     this.logPath = options.logPath ?? process.env.STANDIN_LOG;
+    const address = options.address ?? process.env.STANDIN_POSTGRES_ADDRESS;
+    if (address !== undefined && address !== "") {
+      const match = /^([^:\s]+):(\d{1,5})$/.exec(address);
+      if (match === null || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+        throw new Error(`STANDIN_POSTGRES_ADDRESS must be host:port (port 1-65535), got "${address}"`);
+      }
+      this.address = { host: match[1], port: Number(match[2]) };
+    }
   }
 
   /** Takes the provider configuration (the `postgresql.Provider` inputs, possibly JSON-encoded strings). */
   configure(inputs: Readonly<Record<string, unknown>>): PgConfig {
     this.log("configure", "pulumi:providers:postgresql", "", { inputs });
     const config = parseConfig(reveal(inputs) as Record<string, unknown>);
-    this.connector = new Connector(config, (s) => this.statements.push(s));
+    this.connector = new Connector({ ...config, ...this.address }, (s) => this.statements.push(s));
     return config;
   }
 
