@@ -59,6 +59,7 @@ describe("postgresql stand-in check", () => {
         bypassRowLevelSecurity: false,
         skipDropRole: false,
         skipReassignOwned: false,
+        __defaults: [],
       },
     });
   });
@@ -66,6 +67,7 @@ describe("postgresql stand-in check", () => {
   it("auto-names a Role without a name from its logical name plus a 7-character suffix", async () => {
     const { inputs } = await standIn.check(urn(ROLE, "reporting"), {}, {});
     expect(String(inputs.name)).toMatch(/^reporting-[0-9a-f]{7}$/);
+    expect(inputs.__defaults).toEqual(["name"]);
   });
 
   it("refuses a resource type the stand-in does not implement", async () => {
@@ -83,70 +85,104 @@ describe("postgresql stand-in diff", () => {
     objectType: "table",
     privileges: ["SELECT", "INSERT"],
   };
-  const cases: [string, string, Record<string, unknown>, Record<string, unknown>, string[]][] = [
-    ["Grant privileges change in place", GRANT, grant, { ...grant, privileges: ["SELECT"] }, []],
-    ["Grant role change replaces", GRANT, grant, { ...grant, role: "readonly" }, ["role"]],
+  const SCHEMA = "postgresql:index/schema:Schema";
+  const EXTENSION = "postgresql:index/extension:Extension";
+  const DATABASE = "postgresql:index/database:Database";
+  const named = { __defaults: [] };
+  // [title, type, olds, news (as check returns them), replaces, deleteBeforeReplace]
+  const cases: [string, string, Record<string, unknown>, Record<string, unknown>, string[], boolean][] = [
+    [
+      "Grant privileges change in place",
+      GRANT,
+      grant,
+      { ...grant, privileges: ["SELECT"], ...named },
+      [],
+      false,
+    ],
+    [
+      "Grant role change replaces, creating first",
+      GRANT,
+      grant,
+      { ...grant, role: "readonly", ...named },
+      ["role"],
+      false,
+    ],
     [
       "Grant schema and object type changes replace",
       GRANT,
       grant,
-      { ...grant, schema: "b", objectType: "sequence" },
+      { ...grant, schema: "b", objectType: "sequence", ...named },
       ["schema", "objectType"],
+      false,
     ],
     [
       "DefaultPrivileges owner change replaces",
       DEFAULTS,
       { ...grant, owner: "migrator" },
-      { ...grant, owner: "app" },
+      { ...grant, owner: "app", ...named },
       ["owner"],
+      false,
     ],
-    ["Role rename is an update", ROLE, { name: "a" }, { name: "b" }, []],
+    ["Role rename is an update", ROLE, { name: "a" }, { name: "b", ...named }, [], false],
     [
       "Role password change is an update",
       ROLE,
       { name: "a", password: secret("p1") },
-      { name: "a", password: secret("p2") },
+      { name: "a", password: secret("p2"), ...named },
       [],
+      false,
     ],
     [
-      "Schema database change replaces",
-      "postgresql:index/schema:Schema",
+      "Schema database change replaces, deleting first (its name is the user's)",
+      SCHEMA,
       { name: "s", database: "a" },
-      { name: "s", database: "b" },
+      { name: "s", database: "b", ...named },
       ["database"],
+      true,
     ],
     [
       "Schema owner change is an update",
-      "postgresql:index/schema:Schema",
+      SCHEMA,
       { name: "s", owner: "a" },
-      { name: "s", owner: "b" },
+      { name: "s", owner: "b", ...named },
       [],
+      false,
     ],
     [
-      "Extension name change replaces",
-      "postgresql:index/extension:Extension",
+      "Extension name change replaces, deleting first",
+      EXTENSION,
       { name: "pg_trgm" },
-      { name: "btree_gin" },
+      { name: "btree_gin", ...named },
       ["name"],
+      true,
     ],
     [
-      "Database encoding change replaces",
-      "postgresql:index/database:Database",
+      "an auto-named Extension is replaced creating first",
+      EXTENSION,
+      { name: "ext-1234567", database: "a" },
+      { name: "ext-1234567", database: "b", __defaults: ["name"] },
+      ["database"],
+      false,
+    ],
+    [
+      "Database encoding change replaces, deleting first",
+      DATABASE,
       { name: "d", encoding: "UTF8" },
-      { name: "d", encoding: "LATIN1" },
+      { name: "d", encoding: "LATIN1", ...named },
       ["encoding"],
+      true,
     ],
   ];
-  it.each(cases)("%s", async (_title, type, olds, news, replaces) => {
+  it.each(cases)("%s", async (_title, type, olds, news, replaces, deleteBeforeReplace) => {
     expect(await standIn.diff("id", urn(type), olds, news)).toEqual({
       changes: true,
       replaces,
-      deleteBeforeReplace: false,
+      deleteBeforeReplace,
     });
   });
 
   it("sees no change when only the order of a privilege set differs", async () => {
-    const reordered = { ...grant, privileges: ["INSERT", "SELECT"] };
+    const reordered = { ...grant, privileges: ["INSERT", "SELECT"], ...named };
     expect(await standIn.diff("id", urn(GRANT), grant, reordered)).toEqual({
       changes: false,
       replaces: [],

@@ -28,6 +28,9 @@ const HANDLERS: Readonly<Record<string, ResourceHandler>> = {
   "postgresql:index/database:Database": databaseResource,
 };
 
+/** The bridge's list of inputs filled in by defaulting (`defaultsKey` in pulumi-terraform-bridge). */
+const DEFAULTS_KEY = "__defaults";
+
 /** Inputs the schema marks Sensitive; logged as "[secret]" even when not wrapped as a secret. */
 const SENSITIVE = new Set(["password"]);
 
@@ -109,10 +112,13 @@ export class PostgresqlStandIn implements provider.Provider {
     const schema = typeSchema(type);
     const inputs: Props = { ...news };
     for (const [key, value] of Object.entries(schema.defaults)) inputs[key] ??= value;
-    if (schema.autoName && (inputs.name === undefined || inputs.name === "")) {
+    const autoNamed = schema.autoName && (inputs.name === undefined || inputs.name === "");
+    if (autoNamed) {
       // The bridge's auto-naming: the logical name plus a 7-character random suffix.
       inputs.name = `${urnName(urn)}-${randomBytes(4).toString("hex").slice(0, 7)}`;
     }
+    // The bridge records which inputs its defaulting filled in; diff reads it to tell an auto-named name.
+    inputs[DEFAULTS_KEY] = autoNamed ? ["name"] : [];
     const failures: provider.CheckFailure[] = [];
     for (const key of schema.required) {
       const v = inputs[key];
@@ -144,9 +150,20 @@ export class PostgresqlStandIn implements provider.Provider {
       const plain = reveal(v) ?? null;
       return JSON.stringify(Array.isArray(plain) && schema.sets.includes(key) ? [...plain].sort() : plain);
     };
-    const changedKeys = Object.keys(news).filter((k) => norm(k, olds[k]) !== norm(k, news[k]));
+    const changedKeys = Object.keys(news).filter(
+      (k) => k !== DEFAULTS_KEY && norm(k, olds[k]) !== norm(k, news[k]),
+    );
     const replaces = changedKeys.filter((k) => schema.forceNew.includes(k));
-    return { changes: changedKeys.length > 0, replaces, deleteBeforeReplace: false };
+    // pulumi-terraform-bridge `nameRequiresDeleteBeforeReplace` (pkg/tfbridge/schema.go): a replacement deletes
+    // first when the auto-nameable `name` was set by the user (the new resource would clash with the old one).
+    const defaults = news[DEFAULTS_KEY];
+    const userNamed =
+      schema.autoName && Array.isArray(defaults) && news.name !== undefined && !defaults.includes("name");
+    return {
+      changes: changedKeys.length > 0,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0 && userNamed,
+    };
   }
 
   async create(urn: string, inputs: Props): Promise<provider.CreateResult> {
