@@ -16,7 +16,7 @@ import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresServer } from "./postgres";
-import { secret } from "./providers/postgresql/provider";
+import { secret } from "./providers/postgresql/secrets";
 
 const ROOT = path.resolve(__dirname, "../..");
 const grpc = createRequire(require.resolve("@pulumi/pulumi"))(

@@ -3,7 +3,8 @@
  * defaults, and which changes replace rather than update, per the real provider's resource schemas.
  */
 import { describe, expect, it } from "vitest";
-import { PostgresqlStandIn, redact, secret } from "./providers/postgresql/provider";
+import { PostgresqlStandIn } from "./providers/postgresql/provider";
+import { redact, secret } from "./providers/postgresql/secrets";
 import { parseConfig } from "./providers/postgresql/session";
 
 const urn = (type: string, name = "x") => `urn:pulumi:staging::webapp-platform::parent$${type}::${name}`;

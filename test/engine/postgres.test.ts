@@ -17,7 +17,8 @@ import {
   type ProbeTarget,
 } from "./postgres-privileges";
 import { startPostgres, type PostgresServer } from "./postgres";
-import { PLUGIN_VERSION, PostgresqlStandIn, secret } from "./providers/postgresql/provider";
+import { PLUGIN_VERSION, PostgresqlStandIn } from "./providers/postgresql/provider";
+import { secret } from "./providers/postgresql/secrets";
 
 const ROOT = path.resolve(__dirname, "../..");
 const ADMIN_PASSWORD = "Adm1n-local-only-Passw0rd";

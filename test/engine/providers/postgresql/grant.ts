@@ -1,55 +1,20 @@
 /**
- * postgresql:index/grant:Grant and postgresql:index/defaultPrivileges:DefaultPrivileges for the stand-in: the SQL
- * of postgresql/resource_postgresql_grant.go and postgresql/resource_postgresql_default_privileges.go in
- * terraform-provider-postgresql (cyrilgdn). Both revoke everything and grant the wanted privileges in one
- * transaction (so reducing privileges works), acting as the schema/table owners through `withRolesGranted`.
+ * postgresql:index/grant:Grant for the stand-in: the SQL of postgresql/resource_postgresql_grant.go in
+ * terraform-provider-postgresql (cyrilgdn). It revokes everything and grants the wanted privileges in one
+ * transaction (so reducing privileges works), acting as the schema and table owners through `withRolesGranted`.
  * Column, foreign-data-wrapper and foreign-server grants are refused: the program registers none.
  */
-import { bool, list, str, type Props, type ResourceHandler } from "./resource";
-import { ALLOWED_PRIVILEGES } from "./schema";
 import {
   getDatabaseOwner,
   getRoleOID,
   getSchemaOwner,
   getTablesOwner,
-  ident,
   pgLockRole,
   withRolesGranted,
-  type Query,
-} from "./session";
-
-/** pg_class.relkind / pg_default_acl.defaclobjtype per object type (`objectTypes` in resource_postgresql_grant.go). */
-const OBJECT_KINDS: Readonly<Record<string, string>> = {
-  table: "r",
-  sequence: "S",
-  function: "f",
-  type: "T",
-  schema: "n",
-};
-
-/** `validatePrivileges` (helpers.go), run at create/update, not at check. */
-function validatePrivileges(p: Props): void {
-  const objectType = str(p, "objectType");
-  const allowed = ALLOWED_PRIVILEGES[objectType];
-  if (allowed === undefined) throw new Error(`unknown object type ${objectType}`);
-  for (const privilege of list(p, "privileges")) {
-    if (!allowed.includes(privilege)) {
-      throw new Error(`${privilege} is not an allowed privilege for object type ${objectType}`);
-    }
-  }
-}
-
-/** `resourcePrivilegesEqual` (helpers.go): equal sets, or ALL wanted and every implicit privilege granted. */
-function privilegesEqual(granted: string[], p: Props): boolean {
-  const wanted = list(p, "privileges");
-  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x) => b.includes(x));
-  if (same(granted, wanted)) return true;
-  if (!wanted.includes("ALL")) return false;
-  return same(
-    granted,
-    (ALLOWED_PRIVILEGES[str(p, "objectType")] ?? []).filter((x) => x !== "ALL"),
-  );
-}
+} from "./helpers";
+import { grantTargetExists, OBJECT_KINDS, privilegesEqual, validatePrivileges } from "./privileges";
+import { bool, list, str, type Props, type ResourceHandler } from "./resource";
+import { ident, type Connector, type Query } from "./session";
 
 function grantSql(p: Props): { grant: string; revoke: string } {
   const objectType = str(p, "objectType");
@@ -140,24 +105,8 @@ async function readGrant(q: Query, p: Props): Promise<Props> {
   return p;
 }
 
-/** `checkRoleDBSchemaExists`: a grant whose role or schema is gone reads as deleted. */
-async function grantTargetExists(q: Query, p: Props): Promise<boolean> {
-  const role = str(p, "role");
-  if (role !== "public" && (await q("SELECT 1 FROM pg_roles WHERE rolname=$1", [role])).rows.length === 0) {
-    return false;
-  }
-  const schema = str(p, "schema");
-  if (
-    ["database", "foreign_data_wrapper", "foreign_server"].includes(str(p, "objectType")) ||
-    schema === ""
-  ) {
-    return true;
-  }
-  return (await q("SELECT 1 FROM pg_namespace WHERE nspname=$1", [schema])).rows.length > 0;
-}
-
 /** `resourcePostgreSQLGrantCreateOrUpdate`: parameter checks, then revoke + grant as the owners. */
-async function applyGrant(db: Parameters<ResourceHandler["create"]>[0], p: Props): Promise<Props> {
+async function applyGrant(db: Connector, p: Props): Promise<Props> {
   const objectType = str(p, "objectType");
   if (
     str(p, "schema") === "" &&
@@ -207,97 +156,3 @@ export const grant: ResourceHandler = {
     });
   },
 };
-
-function defaultPrivilegesSql(p: Props): { grant: string; revoke: string } {
-  const prefix = `ALTER DEFAULT PRIVILEGES FOR ROLE ${ident(str(p, "owner"))} ${
-    str(p, "schema") !== "" ? `IN SCHEMA ${ident(str(p, "schema"))}` : ""
-  }`;
-  const objects = `${str(p, "objectType").toUpperCase()}S`;
-  const role = ident(str(p, "role"));
-  return {
-    grant: `${prefix} GRANT ${list(p, "privileges").join(",")} ON ${objects} TO ${role}${
-      bool(p, "withGrantOption") ? " WITH GRANT OPTION" : ""
-    }`,
-    revoke: `${prefix} REVOKE ALL ON ${objects} FROM ${role}`,
-  };
-}
-
-/** `readRoleDefaultPrivileges`: undefined when none are left although some were wanted. */
-async function readDefaultPrivileges(q: Query, p: Props): Promise<Props | undefined> {
-  await pgLockRole(q, str(p, "owner"));
-  const oid = await getRoleOID(q, str(p, "role"));
-  const schema = str(p, "schema");
-  const kind = OBJECT_KINDS[str(p, "objectType")];
-  const { rows } =
-    schema !== ""
-      ? await q(
-          `SELECT array_agg(prtype)::text[] AS privileges FROM (SELECT defaclnamespace, (aclexplode(defaclacl)).* FROM pg_default_acl WHERE defaclobjtype = $3)
-             AS t (namespace, grantor_oid, grantee_oid, prtype, grantable) JOIN pg_namespace ON pg_namespace.oid = namespace
-           WHERE grantee_oid = $1 AND nspname = $2 AND pg_get_userbyid(grantor_oid) = $4`,
-          [oid, schema, kind, str(p, "owner")],
-        )
-      : await q(
-          `SELECT array_agg(prtype)::text[] AS privileges FROM (SELECT defaclnamespace, (aclexplode(defaclacl)).* FROM pg_default_acl WHERE defaclobjtype = $2)
-             AS t (namespace, grantor_oid, grantee_oid, prtype, grantable)
-           WHERE grantee_oid = $1 AND namespace = 0 AND pg_get_userbyid(grantor_oid) = $3`,
-          [oid, kind, str(p, "owner")],
-        );
-  const granted = (rows[0] as { privileges: string[] | null }).privileges ?? [];
-  if (granted.length === 0 && list(p, "privileges").length > 0) return undefined;
-  return privilegesEqual(granted, p) ? p : { ...p, privileges: granted };
-}
-
-/** DefaultPrivileges lifecycle. */
-export const defaultPrivileges: ResourceHandler = {
-  async create(db, p) {
-    return { id: defaultPrivilegesId(p), outs: await applyDefaultPrivileges(db, p) };
-  },
-  async read(db, _id, p) {
-    return db.session(str(p, "database"), async (q) =>
-      (await grantTargetExists(q, p)) ? readDefaultPrivileges(q, p) : undefined,
-    );
-  },
-  async update(db, _id, _olds, p) {
-    return applyDefaultPrivileges(db, p);
-  },
-  async delete(db, _id, p) {
-    await db.transaction(str(p, "database"), async (q) => {
-      await pgLockRole(q, str(p, "owner"));
-      await withRolesGranted(q, [str(p, "owner")], async () => {
-        await q(defaultPrivilegesSql(p).revoke);
-      });
-    });
-  },
-};
-
-/** `generateDefaultPrivilegesID`. */
-function defaultPrivilegesId(p: Props): string {
-  const schema = str(p, "schema") !== "" ? str(p, "schema") : "noschema";
-  return [str(p, "role"), str(p, "database"), schema, str(p, "owner"), str(p, "objectType")].join("_");
-}
-
-/** `resourcePostgreSQLDefaultPrivilegesCreate`: checks, then revoke + grant as the owner. */
-async function applyDefaultPrivileges(
-  db: Parameters<ResourceHandler["create"]>[0],
-  p: Props,
-): Promise<Props> {
-  if (str(p, "schema") !== "" && str(p, "objectType") === "schema") {
-    throw new Error("cannot specify `schema` when `object_type` is `schema`");
-  }
-  if (bool(p, "withGrantOption") && str(p, "role").toLowerCase() === "public") {
-    throw new Error("with_grant_option cannot be true for role 'public'");
-  }
-  validatePrivileges(p);
-  const sql = defaultPrivilegesSql(p);
-  await db.transaction(str(p, "database"), async (q) => {
-    await pgLockRole(q, str(p, "owner"));
-    await withRolesGranted(q, [str(p, "owner")], async () => {
-      await q(sql.revoke);
-      if (list(p, "privileges").length > 0) await q(sql.grant);
-    });
-  });
-  const outs = await db.transaction(str(p, "database"), (q) => readDefaultPrivileges(q, p));
-  if (outs === undefined)
-    throw new Error(`default privileges ${defaultPrivilegesId(p)} not found after apply`);
-  return outs;
-}

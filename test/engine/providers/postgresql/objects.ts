@@ -5,16 +5,8 @@
  * program uses Grant resources instead).
  */
 import { bool, changed, int, str, type Props, type ResourceHandler } from "./resource";
-import {
-  getDatabaseOwner,
-  grantRoleMembership,
-  ident,
-  literal,
-  revokeRoleMembership,
-  withRolesGranted,
-  type Connector,
-  type Query,
-} from "./session";
+import { getDatabaseOwner, grantRoleMembership, revokeRoleMembership, withRolesGranted } from "./helpers";
+import { ident, literal, type Connector, type Query } from "./session";
 
 const database = (db: Connector, p: Props): string => str(p, "database") || db.defaultDatabase;
 

@@ -8,12 +8,13 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as provider from "@pulumi/pulumi/provider";
-import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { databaseResource, extension, schema } from "./objects";
-import { defaultPrivileges, grant } from "./grant";
+import { defaultPrivileges } from "./default-privileges";
+import { grant } from "./grant";
 import { role } from "./role";
 import type { Props, ResourceHandler } from "./resource";
 import { typeSchema } from "./schema";
+import { isSecret, isSensitive, redact, reveal, secret } from "./secrets";
 import { Connector, parseConfig, type PgConfig } from "./session";
 
 /** Plugin version the SDK requests (`pulumi.version` in node_modules/@pulumi/postgresql/package.json). */
@@ -30,36 +31,6 @@ const HANDLERS: Readonly<Record<string, ResourceHandler>> = {
 
 /** The bridge's list of inputs filled in by defaulting (`defaultsKey` in pulumi-terraform-bridge). */
 const DEFAULTS_KEY = "__defaults";
-
-/** Inputs the schema marks Sensitive; logged as "[secret]" even when not wrapped as a secret. */
-const SENSITIVE = new Set(["password"]);
-
-type Secret = { [specialSigKey]: string; value: unknown };
-const isSecret = (v: unknown): v is Secret =>
-  typeof v === "object" && v !== null && (v as Record<string, unknown>)[specialSigKey] === specialSecretSig;
-
-/** Unwraps the engine's secret envelopes (the Node.js provider server passes them through as objects). */
-export function reveal(v: unknown): unknown {
-  if (isSecret(v)) return reveal(v.value);
-  if (Array.isArray(v)) return v.map(reveal);
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, reveal(x)]));
-  }
-  return v;
-}
-
-/** Wraps a value in the engine's secret envelope. */
-export const secret = (value: unknown): Secret => ({ [specialSigKey]: specialSecretSig, value });
-
-/** Replaces secret and Sensitive values by "[secret]" for the log. */
-export function redact(v: unknown, key = ""): unknown {
-  if (isSecret(v) || (SENSITIVE.has(key) && v !== undefined)) return "[secret]";
-  if (Array.isArray(v)) return v.map((x) => redact(x));
-  if (typeof v === "object" && v !== null) {
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x, k)]));
-  }
-  return v;
-}
 
 /** The type token of a URN (`urn:pulumi:stack::project::parent$type::name`). */
 const urnType = (urn: string): string => urn.split("::")[2]?.split("$").pop() ?? "";
@@ -210,7 +181,7 @@ export class PostgresqlStandIn implements provider.Provider {
     return Object.fromEntries(
       Object.entries(outs).map(([k, v]) => [
         k,
-        isSecret(given[k]) || (SENSITIVE.has(k) && v !== undefined) ? secret(v) : v,
+        isSecret(given[k]) || (isSensitive(k) && v !== undefined) ? secret(v) : v,
       ]),
     );
   }

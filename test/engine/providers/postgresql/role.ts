@@ -5,7 +5,8 @@
  * configured database, then `DROP ROLE`.
  */
 import { bool, changed, int, list, str, type Props, type ResourceHandler } from "./resource";
-import { ident, literal, pgLockRole, withRolesGranted, type Query } from "./session";
+import { pgLockRole, withRolesGranted } from "./helpers";
+import { ident, literal, type Query } from "./session";
 
 /** `resourcePostgreSQLRoleCreate`: option order as the Go source builds it (string, int, then bool options). */
 function createRoleSql(p: Props): string {
