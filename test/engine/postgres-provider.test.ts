@@ -2,6 +2,7 @@
  * The postgresql stand-in's check, diff and configuration rules (no server needed): what it rejects, what it
  * defaults, and which changes replace rather than update, per the real provider's resource schemas.
  */
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { describe, expect, it } from "vitest";
 import { PostgresqlStandIn } from "./providers/postgresql/provider";
 import { redact, secret } from "./providers/postgresql/secrets";
@@ -238,6 +239,16 @@ describe("postgresql stand-in configuration", () => {
   it("rejects a malformed STANDIN_POSTGRES_ADDRESS", () => {
     expect(() => new PostgresqlStandIn({ logPath: "", address: "127.0.0.1" })).toThrow(
       `STANDIN_POSTGRES_ADDRESS must be host:port (port 1-65535), got "127.0.0.1"`,
+    );
+  });
+
+  it("accepts a preview configuration with unknown values and refuses to connect with it, naming them", async () => {
+    const previewing = new PostgresqlStandIn({ logPath: "" });
+    expect(
+      previewing.configure({ host: unknownValue, port: "5432", database: unknownValue }),
+    ).toBeUndefined();
+    await expect(previewing.create(urn(ROLE), { name: "r" })).rejects.toThrow(
+      "postgresql stand-in: provider configuration host, database unknown (preview values)",
     );
   });
 

@@ -13,6 +13,7 @@ import { defaultPrivileges } from "./default-privileges";
 import { grant } from "./grant";
 import { role } from "./role";
 import type { Props, ResourceHandler } from "./resource";
+import { unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { typeSchema } from "./schema";
 import { isSecret, isSensitive, redact, reveal, secret } from "./secrets";
 import { Connector, parseConfig, type PgConfig } from "./session";
@@ -54,6 +55,7 @@ export class PostgresqlStandIn implements provider.Provider {
   /** Every statement sent to the server, in order, with password literals redacted. */
   readonly statements: string[] = [];
   private connector?: Connector;
+  private unknownKeys: string[] = [];
   private readonly logPath?: string;
   private readonly address?: { host: string; port: number };
 
@@ -69,10 +71,20 @@ export class PostgresqlStandIn implements provider.Provider {
     }
   }
 
-  /** Takes the provider configuration (the `postgresql.Provider` inputs, possibly JSON-encoded strings). */
-  configure(inputs: Readonly<Record<string, unknown>>): PgConfig {
-    this.log("configure", "pulumi:providers:postgresql", "", { inputs });
-    const config = parseConfig(reveal(inputs) as Record<string, unknown>);
+  /**
+   * Takes the provider configuration (the `postgresql.Provider` inputs, possibly JSON-encoded strings). A preview
+   * may configure with values still unknown (the server's host name before it exists): then nothing is parsed
+   * and any operation that needs a connection fails, naming the unknown keys.
+   */
+  configure(inputs: Readonly<Record<string, unknown>>, urn = ""): PgConfig | undefined {
+    this.log("configure", "pulumi:providers:postgresql", urn, { inputs });
+    const plain = reveal(inputs) as Record<string, unknown>;
+    this.unknownKeys = Object.keys(plain).filter((k) => plain[k] === unknownValue);
+    if (this.unknownKeys.length > 0) {
+      this.connector = undefined;
+      return undefined;
+    }
+    const config = parseConfig(plain);
     this.connector = new Connector({ ...config, ...this.address }, (s) => this.statements.push(s));
     return config;
   }
@@ -171,7 +183,11 @@ export class PostgresqlStandIn implements provider.Provider {
 
   private db(): Connector {
     if (this.connector === undefined) {
-      throw new Error("postgresql stand-in: no provider configuration received (Configure was not called)");
+      throw new Error(
+        this.unknownKeys.length > 0
+          ? `postgresql stand-in: provider configuration ${this.unknownKeys.join(", ")} unknown (preview values)`
+          : "postgresql stand-in: no provider configuration received (Configure was not called)",
+      );
     }
     return this.connector;
   }
@@ -233,7 +249,8 @@ function forwardConfigure(standIn: PostgresqlStandIn): void {
     if (typeof configure === "function") {
       impl.configure = (call: { request: never }, callback: (e: unknown) => void) => {
         try {
-          standIn.configure(configFromConfigureRequest(call.request));
+          const request = call.request as { getUrn?: () => string | undefined };
+          standIn.configure(configFromConfigureRequest(call.request), request.getUrn?.() ?? "");
         } catch (error) {
           callback(error);
           return;
