@@ -285,8 +285,10 @@ export const postgresqlExtensionMissingAllowlistEntry = stackRule<ExtensionConfi
     }
     const allowed = new Set(config.allowed.map((a) => a.toLowerCase()));
     for (const ext of ofType(args.resources, postgresql.Extension)) {
-      const name = known(() => (ext.props["name"] as string | undefined) ?? ext.name);
-      if (name === UNKNOWN) {
+      // In preview the engine gives a stack policy empty outputs for a resource whose provider cannot be
+      // configured yet (its server is created in the same run); the resource name is not the extension name.
+      const name = known(() => ext.props["name"] as string | undefined);
+      if (name === UNKNOWN || typeof name !== "string") {
         continue;
       }
       const lower = name.toLowerCase();

@@ -206,6 +206,12 @@ describe("postgresql-extension-missing-allowlist-entry", () => {
     );
     expect(outcome).toEqual({ violations: [] });
   });
+  it("does not mistake the resource name for the extension when outputs are absent (preview, provider not yet configurable)", async () =>
+    // The real engine hands a stack policy empty outputs for a resource whose provider's config is unknown in
+    // preview (the server is created in the same run); falling back to the resource name failed every extension.
+    expect(
+      await stackViolations(p, stack().add(postgresql.Extension, "database-objects-ext-uuid-ossp", {})),
+    ).toEqual([]));
 });
 
 describe("postgresql-provider-enforce-ssl-mode", () => {
