@@ -5,6 +5,7 @@
  * canary change, and the protection of stateful resources.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startPostgres, type PostgresServer } from "./postgres";
 import { EXTERNAL_SECRETS, exportStack, initStack, planTotal, Workspace } from "./support";
 
 const policyArgs = (stack: string): string[] => [
@@ -24,11 +25,17 @@ const planned = (resources: { urn: string; type: string }[]): { urn: string; typ
 
 describe.each(["staging", "production"])("%s on the real engine", (stack) => {
   let ws: Workspace;
+  let pg: PostgresServer;
   beforeAll(async () => {
+    pg = await startPostgres();
     ws = new Workspace(stack);
+    ws.usePostgres(pg);
     await initStack(ws, stack);
   });
-  afterAll(() => ws.remove());
+  afterAll(async () => {
+    ws.remove();
+    await pg.stop();
+  });
 
   it("previews with the policy pack and its stack config, with no mandatory violation", async () => {
     const r = await ws.ok(["preview", "--stack", stack, ...policyArgs(stack)]);
@@ -70,12 +77,18 @@ describe.each(["staging", "production"])("%s on the real engine", (stack) => {
 
 describe("production enforcement, PR diff and protection on the real engine", () => {
   let ws: Workspace;
+  let pg: PostgresServer;
   beforeAll(async () => {
+    pg = await startPostgres();
     ws = new Workspace("production-ops");
+    ws.usePostgres(pg);
     await initStack(ws, "production");
     await ws.ok(["up", "--yes", "--stack", "production", ...policyArgs("production")]);
   });
-  afterAll(() => ws.remove());
+  afterAll(async () => {
+    ws.remove();
+    await pg.stop();
+  });
 
   it("refuses a schema-valid config that breaks a mandatory policy, naming it, and changes nothing", async () => {
     const before = (await exportStack(ws, "production")).resources.length;

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { PostgresServer } from "./postgres";
 
 export const repoRoot = path.resolve(__dirname, "..", "..");
 
@@ -139,6 +140,13 @@ export class Workspace {
 
   read(file: string): string {
     return readFileSync(path.join(this.dir, file), "utf8");
+  }
+
+  /** Points the stand-ins at a local PostgreSQL: Azure's server create makes the admin role there. */
+  usePostgres(server: PostgresServer): void {
+    this.extraEnv.STANDIN_POSTGRES_ADDRESS = `${server.host}:${server.port}`;
+    this.extraEnv.STANDIN_POSTGRES_SUPERUSER = server.superuser;
+    this.extraEnv.STANDIN_POSTGRES_PASSWORD = server.superuserPassword;
   }
 
   remove(): void {

@@ -6,6 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
+import { applyDatabase, applyServer } from "./azure-postgres";
 import {
   guidFrom,
   reveal,
@@ -380,6 +381,12 @@ function refuseRoleAssignment(inputs: Props): string | undefined {
   );
 }
 
+/** Types whose creation changes what the suite's local PostgreSQL holds. */
+const applies: Record<string, (inputs: Props) => Promise<void>> = {
+  "dbforpostgresql:Server": applyServer,
+  "dbforpostgresql:Database": applyDatabase,
+};
+
 function typeSpecs(): Record<string, TypeSpec> {
   const specs: Record<string, TypeSpec> = {};
   const all = new Set([...Object.keys(routes), "authorization:RoleAssignment", "monitor:DiagnosticSetting"]);
@@ -397,6 +404,7 @@ function typeSpecs(): Record<string, TypeSpec> {
       }),
       id: armId,
       refuse: t === "authorization:RoleAssignment" ? refuseRoleAssignment : undefined,
+      apply: applies[t],
     };
   }
   return specs;
