@@ -79,7 +79,8 @@ export class Observability extends pulumi.ComponentResource {
         ingestionMode: applicationinsights.IngestionMode.LogAnalytics,
         disableLocalAuth: !config.appInsightsLocalAuth,
       },
-      { parent: this },
+      // azure-native does not mark these outputs secret; without this the real state holds them in plain text.
+      { parent: this, additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
     );
 
     const actionGroup = new monitor.ActionGroup(
