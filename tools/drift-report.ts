@@ -6,8 +6,11 @@
  * `resourcePreEvent` and/or `resOutputsEvent` whose `metadata` has `op`, `urn`, `type`, `old`/`new` state
  * (`inputs`, `outputs`), and for changed resources `diffs` (top-level keys) and `detailedDiff` (property path
  * -> `{ diffKind }`). A refresh step reports `op: "refresh"` before the read (`resourcePreEvent`, no new state
- * yet) and the outcome afterwards (`resOutputsEvent`: `same`, `update`, or `delete` when the resource is gone). Values are never copied into the report: the
- * report names properties only, so it is safe to paste into a GitHub issue.
+ * yet) and the outcome afterwards (`resOutputsEvent`: `same`, `update`, or `delete` when the resource is gone):
+ * pulumi/pulumi `pkg/engine` previewActions.OnResourceStepPost sends `RefreshStep.ResultOp()` as the op, and
+ * `pkg/resource/deploy/step.go` gives RefreshStep `Diffs()`/`DetailedDiff()` and `ResultOp() == delete` when the
+ * read found nothing. Values are never copied into the report: it names properties only, so it is safe to paste
+ * into a GitHub issue.
  */
 import { isDeepStrictEqual } from "node:util";
 import type { EngineEvent, OpType, StepEventMetadata } from "@pulumi/pulumi/automation";
