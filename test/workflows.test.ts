@@ -273,14 +273,17 @@ describe("drift workflow", () => {
     );
   });
 
-  it("opens, updates and closes one issue per stack from a job that can write issues and nothing else", () => {
+  it("opens, updates and closes one issue per stack from a job that can write issues and holds no credentials", () => {
     const issue = jobs["issue"];
-    expect(issue.permissions).toEqual({ issues: "write" });
+    expect(issue.permissions).toEqual({ contents: "read", issues: "write" });
     expect(issue.environment).toBeUndefined();
-    const script = issue.steps.map((s) => s.run ?? "").join("\n");
-    expect(script).toContain('title="Drift in stack ${STACK}"');
-    expect(script).toContain('gh issue create --title "$title" --label drift --body-file drift/report.md');
-    expect(script).toContain('gh issue edit "$number" --body-file drift/report.md');
-    expect(script).toContain('gh issue close "$number"');
+    expect(issue.if).toBe("${{ !cancelled() }}");
+    const keeper = issue.steps.find((s) => s.run !== undefined);
+    expect(keeper?.run).toBe('.ci/drift-issue "$STACK" "$(cat drift/exit-code)" drift/report.md');
+    expect(keeper?.env).toEqual({
+      GH_TOKEN: "${{ github.token }}",
+      GH_REPO: "${{ github.repository }}",
+      STACK: "${{ matrix.stack }}",
+    });
   });
 });
