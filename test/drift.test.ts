@@ -271,6 +271,15 @@ describe("drift command", () => {
     });
   }, 30_000);
 
+  it("exits 2 naming --run-url when it is not an http(s) URL", () => {
+    const r = drift(["--stack", "staging", "--markdown", "--run-url", "javascript:alert(1)"]);
+    expect(r).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `error: option '--run-url <url>' argument 'javascript:alert(1)' is invalid. "javascript:alert(1)" is not an http(s) URL.\n`,
+    });
+  }, 30_000);
+
   it("exits 2 naming --stack when it is missing or not a stack name", () => {
     expect(drift([])).toMatchObject({
       status: 2,

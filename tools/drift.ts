@@ -38,6 +38,20 @@ export function parseStackName(value: string): string {
   return value;
 }
 
+/** Validates `--run-url`: an http(s) URL, since it is pasted into the issue body as a link. */
+export function parseRunUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    throw new InvalidArgumentError(`"${value}" is not an http(s) URL.`);
+  }
+  return value;
+}
+
 /** Finds the `pulumi` CLI the Automation API will run, or explains how to get one. */
 async function pulumiCli(): Promise<PulumiCommand> {
   try {
@@ -86,7 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .requiredOption("--stack <name>", "stack to check, e.g. staging or production", parseStackName)
     .addOption(new Option("--json", "print the report as JSON").conflicts("markdown"))
     .addOption(new Option("--markdown", "print the report as Markdown (the drift workflow's issue body)"))
-    .option("--run-url <url>", "link to the CI run, appended to the Markdown report")
+    .option("--run-url <url>", "link to the CI run, appended to the Markdown report", parseRunUrl)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
