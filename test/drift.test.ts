@@ -271,6 +271,15 @@ describe("drift command", () => {
     });
   }, 30_000);
 
+  it("exits 2 naming --program-dir when it holds no Pulumi project", () => {
+    const r = drift(["--stack", "staging", "--program-dir", "docs"]);
+    expect(r).toEqual({
+      status: 2,
+      stdout: "",
+      stderr: `drift: --program-dir ${path.join(ROOT, "docs")} has no Pulumi.yaml: point it at a Pulumi project directory\n`,
+    });
+  }, 30_000);
+
   it("exits 2 naming --run-url when it is not an http(s) URL", () => {
     const r = drift(["--stack", "staging", "--markdown", "--run-url", "javascript:alert(1)"]);
     expect(r).toEqual({

@@ -1,5 +1,5 @@
 /**
- * Drift detection: `npm run drift -- --stack <s> [--json | --markdown]` runs `pulumi refresh --preview-only` through
+ * Drift detection: `npm run drift -- --stack <s> [--json | --markdown] [--program-dir DIR]` runs `pulumi refresh --preview-only` through
  * the Automation API (`Stack.previewRefresh`, which passes `--preview-only`; nothing is written to the state) and
  * lists the resources whose cloud state differs from the stack's state, with the drifted properties.
  *
@@ -7,6 +7,7 @@
  * Needs the `pulumi` CLI on PATH, a backend login (PULUMI_ACCESS_TOKEN or PULUMI_BACKEND_URL) and the providers'
  * credentials (ARM_* for Azure, VERCEL_API_TOKEN) in the environment, like `pulumi up`.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { LocalWorkspace, PulumiCommand, type EngineEvent } from "@pulumi/pulumi/automation";
@@ -70,8 +71,13 @@ async function pulumiCli(): Promise<PulumiCommand> {
 
 /** Runs a preview-only refresh of one stack and returns its drift report. */
 export async function checkDrift(options: DriftOptions): Promise<DriftReport> {
+  const workDir = path.resolve(options.workDir ?? path.join(__dirname, ".."));
+  if (!fs.existsSync(path.join(workDir, "Pulumi.yaml"))) {
+    throw new DriftError(
+      `--program-dir ${workDir} has no Pulumi.yaml: point it at a Pulumi project directory`,
+    );
+  }
   const pulumiCommand = await pulumiCli();
-  const workDir = options.workDir ?? path.join(__dirname, "..");
   const events: EngineEvent[] = [];
   let stack;
   try {
@@ -101,6 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
     .addOption(new Option("--json", "print the report as JSON").conflicts("markdown"))
     .addOption(new Option("--markdown", "print the report as Markdown (the drift workflow's issue body)"))
     .option("--run-url <url>", "link to the CI run, appended to the Markdown report", parseRunUrl)
+    .option("--program-dir <dir>", "directory holding Pulumi.yaml (default: this repository)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
@@ -109,10 +116,16 @@ async function main(argv: readonly string[]): Promise<number> {
     const code = (err as { exitCode?: number }).exitCode;
     return code === 0 ? driftExitCodes.clean : driftExitCodes.error;
   }
-  const opts = program.opts<{ stack: string; json?: boolean; markdown?: boolean; runUrl?: string }>();
+  const opts = program.opts<{
+    stack: string;
+    json?: boolean;
+    markdown?: boolean;
+    runUrl?: string;
+    programDir?: string;
+  }>();
   let report: DriftReport;
   try {
-    report = await checkDrift({ stack: opts.stack });
+    report = await checkDrift({ stack: opts.stack, workDir: opts.programDir });
   } catch (err) {
     if (!(err instanceof DriftError)) throw err;
     process.stderr.write(`drift: ${err.message}\n`);
