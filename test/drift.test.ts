@@ -151,6 +151,28 @@ describe("drift report from refresh events", () => {
     ]);
   });
 
+  it("finds the properties when the outcome carries detailedDiff null and no diffs (what CLI 3.248 sends)", () => {
+    // Observed with pulumi v3.248.0 and a stand-in provider whose read changed `length`: the pre-event is
+    // op "refresh" with old and new state, the outputs event op "update" with `detailedDiff: null`, no `diffs`.
+    const old = state(APP, { length: 16, special: false, result: "[secret]" });
+    const read = state(APP, { length: 20, special: false, result: "[secret]" });
+    const events: EngineEvent[] = [
+      {
+        sequence: sequence++,
+        timestamp: 0,
+        resourcePreEvent: { metadata: meta("refresh", APP, { old, new: old }) },
+      },
+      {
+        sequence: sequence++,
+        timestamp: 0,
+        resOutputsEvent: {
+          metadata: meta("update", APP, { old, new: read, detailedDiff: null as unknown as undefined }),
+        },
+      },
+    ];
+    expect(driftReport("dev", events).drifted[0].properties).toEqual([{ path: "length", kind: "update" }]);
+  });
+
   it("reports a resource deleted outside Pulumi, by a delete outcome or a refresh with no new state", () => {
     const events = [
       ...refreshStep(SECRET, meta("delete", SECRET, { old: state(SECRET, { name: "jwt" }) })),

@@ -9,7 +9,9 @@
  * yet) and the outcome afterwards (`resOutputsEvent`: `same`, `update`, or `delete` when the resource is gone):
  * pulumi/pulumi `pkg/engine` previewActions.OnResourceStepPost sends `RefreshStep.ResultOp()` as the op, and
  * `pkg/resource/deploy/step.go` gives RefreshStep `Diffs()`/`DetailedDiff()` and `ResultOp() == delete` when the
- * read found nothing. Values are never copied into the report: it names properties only, so it is safe to paste
+ * read found nothing. CLI 3.248 sends `detailedDiff: null` and no `diffs` on refresh outcomes (observed with a
+ * stand-in provider), so the properties then come from comparing old and new outputs; a drifted secret shows as
+ * `[secret]` on both sides and is only named when the engine names it. Values are never copied into the report: it names properties only, so it is safe to paste
  * into a GitHub issue.
  */
 import { isDeepStrictEqual } from "node:util";
