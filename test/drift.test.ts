@@ -13,6 +13,7 @@ import {
   type StepEventStateMetadata,
 } from "@pulumi/pulumi/automation";
 import { describe, expect, it } from "vitest";
+import { engineError } from "../tools/drift";
 import { driftReport, formatMarkdown, formatText } from "../tools/drift-report";
 
 const ROOT = path.join(__dirname, "..");
@@ -269,6 +270,20 @@ describe("drift report rendering", () => {
 });
 
 describe("drift command", () => {
+  it("reduces an Automation API CommandError to the CLI's error lines (message as CLI 3.248 produced it)", () => {
+    const message = [
+      "code: -2",
+      " stdout: ",
+      " stderr: Command failed with exit code 6: pulumi stack select --stack nosuch --non-interactive",
+      "error: no stack named 'nosuch' found",
+      " err?: Error: Command failed with exit code 6: pulumi stack select --stack nosuch --non-interactive",
+      "error: no stack named 'nosuch' found",
+      "",
+    ].join("\n");
+    expect(engineError(new Error(message))).toBe("no stack named 'nosuch' found");
+    expect(engineError(new Error("spawn failed\nsomething else"))).toBe("spawn failed\nsomething else");
+  });
+
   /** Runs the CLI with node itself (absolute path), so PATH can be emptied of `pulumi`. */
   function drift(args: string[], env: NodeJS.ProcessEnv = process.env) {
     const r = spawnSync(

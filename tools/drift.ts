@@ -83,21 +83,34 @@ export async function checkDrift(options: DriftOptions): Promise<DriftReport> {
   try {
     stack = await LocalWorkspace.selectStack({ stackName: options.stack, workDir }, { pulumiCommand });
   } catch (err) {
-    throw new DriftError(`cannot select stack "${options.stack}": ${lastLines(err)}`);
+    throw new DriftError(`cannot select stack "${options.stack}": ${engineError(err)}`);
   }
   try {
     await stack.previewRefresh({ onEvent: (e) => events.push(e), color: "never" });
   } catch (err) {
     throw new DriftError(
-      `pulumi refresh --preview-only failed for stack "${options.stack}": ${lastLines(err)}`,
+      `pulumi refresh --preview-only failed for stack "${options.stack}": ${engineError(err)}`,
     );
   }
   return driftReport(options.stack, events);
 }
 
-function lastLines(err: unknown): string {
+/**
+ * The CLI's own `error:` lines from an Automation API CommandError (its message repeats the CLI's stderr twice, with
+ * the command line), de-duplicated; the last lines of the message when it has none.
+ */
+export function engineError(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
-  return text.trim().split("\n").slice(-6).join("\n");
+  const errors = [
+    ...new Set(
+      text
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith("error: "))
+        .map((l) => l.slice("error: ".length)),
+    ),
+  ];
+  return errors.length > 0 ? errors.join("; ") : text.trim().split("\n").slice(-6).join("\n");
 }
 
 async function main(argv: readonly string[]): Promise<number> {
