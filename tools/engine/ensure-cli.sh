@@ -16,6 +16,10 @@ if [[ "${WEBAPP_ENGINE_FROM_PATH:-1}" == "1" ]] && command -v pulumi >/dev/null 
   exit 0
 fi
 
+# Go's own install location on this machine kind, when a login shell did not put it on PATH.
+if ! command -v go >/dev/null && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
 if ! command -v go >/dev/null; then
   say "error: no 'pulumi' on PATH and no Go toolchain to build it; install Go 1.26 (or the Pulumi CLI) and rerun"
   exit 2
