@@ -116,7 +116,7 @@ async function waitForTls(host: string, port: number, user: string, password: st
   );
 }
 
-const DIR_PREFIX = "pg-standin-";
+const DIR_PREFIX = "pg-standin-server-";
 
 /** Removes folders of earlier runs whose test process was killed (the server died with it; the folder did not). */
 function sweepStaleFolders(): void {
