@@ -25,6 +25,10 @@ export interface PostgresServer {
   readonly majorVersion: string;
   /** Milliseconds from the call to the first accepted TLS connection. */
   readonly startMillis: number;
+  /** The server's temp folder (data, certificate, socket); removed by `stop()`. */
+  readonly dir: string;
+  /** Process id of the postmaster. */
+  readonly pid: number;
   /** Kills the server and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -252,6 +256,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     superuserPassword,
     majorVersion,
     startMillis: Date.now() - started,
+    dir,
+    pid: child.pid ?? -1,
     stop,
   };
 }
