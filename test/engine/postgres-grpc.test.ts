@@ -67,6 +67,7 @@ afterAll(async () => {
   client?.close();
   child?.kill();
   await server?.stop();
+  if (logPath !== undefined) fs.rmSync(path.dirname(logPath), { recursive: true, force: true });
 });
 
 describe("postgresql stand-in over gRPC", () => {

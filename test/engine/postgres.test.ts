@@ -123,6 +123,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop();
+  if (logPath !== undefined) fs.rmSync(path.dirname(logPath), { recursive: true, force: true });
   timings.suiteMs = Date.now() - suiteStart;
   console.info(`postgres stand-in timings: ${JSON.stringify(timings)}`);
 });

@@ -25,6 +25,10 @@ export interface PostgresServer {
   readonly majorVersion: string;
   /** Milliseconds from the call to the first accepted TLS connection. */
   readonly startMillis: number;
+  /** The server's temp folder (data, certificate, socket); removed by `stop()`. */
+  readonly dir: string;
+  /** Process id of the postmaster. */
+  readonly pid: number;
   /** Kills the server and removes its folder; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -116,7 +120,7 @@ async function waitForTls(host: string, port: number, user: string, password: st
   );
 }
 
-const DIR_PREFIX = "pg-standin-";
+const DIR_PREFIX = "pg-standin-server-";
 
 /** Removes folders of earlier runs whose test process was killed (the server died with it; the folder did not). */
 function sweepStaleFolders(): void {
@@ -252,6 +256,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     superuserPassword,
     majorVersion,
     startMillis: Date.now() - started,
+    dir,
+    pid: child.pid ?? -1,
     stop,
   };
 }
