@@ -382,9 +382,9 @@ function refuseRoleAssignment(inputs: Props): string | undefined {
 }
 
 /** Types whose creation changes what the suite's local PostgreSQL holds. */
-const applies: Record<string, (inputs: Props) => Promise<void>> = {
-  "dbforpostgresql:Server": applyServer,
-  "dbforpostgresql:Database": applyDatabase,
+const applies: Record<string, (ctx: CreateContext) => Promise<void>> = {
+  "dbforpostgresql:Server": (ctx) => applyServer(ctx.inputs),
+  "dbforpostgresql:Database": (ctx) => applyDatabase(ctx.inputs),
 };
 
 function typeSpecs(): Record<string, TypeSpec> {

@@ -8,6 +8,7 @@ import * as provider from "@pulumi/pulumi/provider";
 import { azureNativeOptions } from "./azure";
 import { randomOptions } from "./random";
 import { StandInProvider, type StandInOptions } from "./standin";
+import { timeOptions } from "./time";
 import { vercelOptions } from "./vercel";
 
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -29,6 +30,10 @@ const builders: Record<string, () => StandInOptions> = {
   vercel: () => {
     const s = sdk("@pulumiverse/vercel");
     return vercelOptions(s.dir, s.version);
+  },
+  time: () => {
+    const s = sdk("@pulumiverse/time");
+    return timeOptions(s.dir, s.version);
   },
   random: () => {
     const s = sdk("@pulumi/random");

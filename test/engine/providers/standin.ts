@@ -23,7 +23,7 @@ export interface TypeSpec {
   /** Extra checks the provider runs on inputs before any API call (refused in preview and up). */
   readonly validate?: (inputs: Props) => provider.CheckFailure[];
   /** Side effects of a successful create or update on a real local service (e.g. the PostgreSQL admin role). */
-  readonly apply?: (inputs: Props) => Promise<void>;
+  readonly apply?: (ctx: CreateContext, op: "create" | "update") => Promise<void>;
   /** What the cloud API refuses when the request is sent (at create or update, never in preview): the error. */
   readonly refuse?: (inputs: Props) => string | undefined;
 }
@@ -198,7 +198,7 @@ export class StandInProvider implements provider.Provider {
     logCall({ provider: this.opts.name, method: "create", type: ctx.type, urn, id, inputs });
     const refusal = spec.refuse?.(inputs);
     if (refusal !== undefined) throw new Error(refusal);
-    await spec.apply?.(inputs);
+    await spec.apply?.(ctx, "create");
     const outs = { ...inputs, ...(spec.computed?.(ctx) ?? {}) };
     return { id, outs };
   }
@@ -216,7 +216,7 @@ export class StandInProvider implements provider.Provider {
     logCall({ provider: this.opts.name, method: "update", type: ctx.type, urn, id, news });
     const refusal = spec.refuse?.(news);
     if (refusal !== undefined) throw new Error(refusal);
-    await spec.apply?.(news);
+    await spec.apply?.(ctx, "update");
     return { outs: { ...news, ...(spec.computed?.(ctx) ?? {}) } };
   }
 
