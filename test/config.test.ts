@@ -61,7 +61,7 @@ describe("invalid config is rejected with the key path, the value and what is al
     [
       "an unknown top-level key",
       { ...rawStackConfig("staging"), databse: {} },
-      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, staticSite, vercel, monitoring, featureFlags, release, rollout",
+      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, staticSite, vercel, monitoring, featureFlags, release, rollout, deployer",
     ],
     [
       "an unknown nested key",
@@ -212,7 +212,7 @@ describe("invalid config is rejected with the key path, the value and what is al
     expect(problems).toEqual([
       "webapp-platform:externalSecrets.SENTRY_DSN: is required by secrets.external but missing; set it with pulumi config set --secret --path 'externalSecrets.SENTRY_DSN' <value>",
       "webapp-platform:externalSecrets.SENDGRID_API_KEY: is required by secrets.external but missing; set it with pulumi config set --secret --path 'externalSecrets.SENDGRID_API_KEY' <value>",
-      "webapp-platform:externalSecrets.SHOPIFY_API_SECRET: is not listed in secrets.external; add it there or remove it",
+      "webapp-platform:externalSecrets.SHOPIFY_API_SECRET: is not listed in secrets.external or vercel.sensitiveEnv; add it there or remove it",
     ]);
   });
 });
