@@ -9,7 +9,7 @@ import * as state from "@pulumi/pulumi/runtime/state";
 import { isUnknown } from "@pulumi/pulumi/output";
 import * as YAML from "yaml";
 import { STACK_FILE_ENV } from "../config/stack-file";
-import { fakeCall, fakeResource } from "./fakes";
+import { fakeCall, fakePreviewState, fakeResource } from "./fakes";
 
 /** One resource registration as the engine would receive it. */
 export interface RecordedResource {
@@ -266,7 +266,9 @@ async function runRecorded(
 ): Promise<{ resources: RecordedResource[]; result: unknown; failure?: { error: unknown } }> {
   const monitor = new RecordingMonitor({
     newResource: (args) => {
-      if (opts.preview === true) return { id: undefined, state: args.inputs };
+      if (opts.preview === true) {
+        return { id: undefined, state: fakePreviewState(args.type, args.name, args.inputs) };
+      }
       return fakeResource(args.type, args.name, args.inputs);
     },
     call: (args) => fakeCall(args.token, args.inputs),
