@@ -468,7 +468,7 @@ const stackConfigObject = z.strictObject({
   /** Canary rollout plan. */
   rollout: rolloutSchema,
   /** The identity running `pulumi up`. */
-  deployer: deployerSchema.prefault({}),
+  deployer: deployerSchema.default({ principalType: "ServicePrincipal" }),
 });
 
 /** The whole stack config (the `webapp-platform:*` keys), with cross-field rules. */
