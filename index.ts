@@ -50,7 +50,7 @@ export = async () => {
     ...base,
     tenantId: client.tenantId,
     config: config.secrets,
-    externalSecrets,
+    externalSecrets: pick(externalSecrets, config.secrets.external),
     network: {
       mode: config.network.mode,
       allowedIpRanges: config.network.allowedIpRanges,
@@ -100,6 +100,7 @@ export = async () => {
       dnsZoneId: zones?.appConfig,
     },
     deployerPrincipalId: client.objectId,
+    deployerPrincipalType: config.deployer.principalType,
   });
 
   const observability = new Observability("monitoring", { ...base, config: config.monitoring });
@@ -158,6 +159,7 @@ export = async () => {
         config: config.vercel,
         environmentName: env.name,
         apiUrl: api.url,
+        sensitiveEnv: pick(externalSecrets, config.vercel.sensitiveEnv),
         rolloutStages: config.rollout.stages,
         rollingRelease: config.vercel.rollingRelease,
       })
@@ -206,3 +208,8 @@ export = async () => {
     privateNetwork: private_,
   };
 };
+
+/** The entries of `values` named in `names`. */
+function pick<T>(values: Record<string, T>, names: readonly string[]): Record<string, T> {
+  return Object.fromEntries(names.map((n) => [n, values[n]]));
+}

@@ -17,7 +17,7 @@ import {
   planShape,
   siteShape,
   vnetIntegration,
-  withoutFlexRejectedSiteConfig,
+  siteConfigLeaves,
 } from "./apiHosting";
 import { appSettings, siteConfig } from "./apiSettings";
 import { type ApiNetworkArgs, hostStorage } from "./apiStorage";
@@ -174,6 +174,12 @@ export class Api extends pulumi.ComponentResource {
         plainSettings,
       });
     const common = { resourceGroupName, location, ...siteShape(plan.id, reader.identity.id), ...vnet };
+    const siteSettings = siteConfig({
+      config,
+      appSettings: settingsFor(release.stable, appName, appName),
+      vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
+      rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
+    });
     const site = new web.WebApp(
       `${name}-site`,
       {
@@ -187,17 +193,12 @@ export class Api extends pulumi.ComponentResource {
               ),
             }
           : {}),
-        siteConfig: siteConfig({
-          config,
-          appSettings: settingsFor(release.stable, appName, appName),
-          vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
-          rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
-        }),
+        siteConfig: siteSettings,
       },
       {
         parent: this,
         dependsOn: ready,
-        ...(isFlex ? { transformations: [withoutFlexRejectedSiteConfig] } : {}),
+        transformations: [siteConfigLeaves(`${name}-site`, siteSettings, config.plan)],
       },
     );
     disableBasicAuth(name, { resourceGroupName, name: site.name }, this);
@@ -214,23 +215,28 @@ export class Api extends pulumi.ComponentResource {
     const siteAccess = grantIdentityAccess(name, { ...access, role: "site", principalId }, this);
 
     if (!isFlex) {
+      const slotSettings = siteConfig({
+        config,
+        appSettings: settingsFor(
+          release.candidate ?? release.stable,
+          canaryShare,
+          `${appName}-${CANARY_SLOT}`,
+        ),
+        vnetRouteAll: "virtualNetworkSubnetId" in vnet,
+      });
       const slot = new web.WebAppSlot(
         `${name}-${CANARY_SLOT}`,
         {
           ...common,
           name: site.name,
           slot: CANARY_SLOT,
-          siteConfig: siteConfig({
-            config,
-            appSettings: settingsFor(
-              release.candidate ?? release.stable,
-              canaryShare,
-              `${appName}-${CANARY_SLOT}`,
-            ),
-            vnetRouteAll: "virtualNetworkSubnetId" in vnet,
-          }),
+          siteConfig: slotSettings,
         },
-        { parent: this, dependsOn: ready },
+        {
+          parent: this,
+          dependsOn: ready,
+          transformations: [siteConfigLeaves(`${name}-${CANARY_SLOT}`, slotSettings, config.plan)],
+        },
       );
       disableBasicAuth(
         `${name}-${CANARY_SLOT}`,

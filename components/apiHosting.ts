@@ -1,3 +1,4 @@
+import * as azureInputs from "@pulumi/azure-native/types/input";
 import type * as inputs from "@pulumi/azure-native/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { ApiConfig } from "../config/schema";
@@ -8,20 +9,28 @@ import type { ApiNetworkArgs } from "./apiStorage";
 export const CANARY_SLOT = "canary";
 
 /**
- * Transformation for the Flex Consumption site: the SDK fills `siteConfig.netFrameworkVersion` with "v4.6" when it is
- * unset (pulumi-azure-native#4168), which FC1 rejects; this drops every property FC1 rejects before registration.
+ * Transformation that sends `siteConfig` as an object with its Outputs at the leaves. azure-native wraps the whole
+ * siteConfig in one Output to apply its defaults (web/webApp.js and webAppSlot.js:
+ * `pulumi.output(args.siteConfig).apply(siteConfigArgsProvideDefaults)`), and an Output with any unknown value inside is
+ * unknown as a whole (`outputRec` in @pulumi/pulumi's output.js), so in a preview one unknown leaf (a Key Vault
+ * reference, an endpoint) hid every setting: TLS, FTPS, CORS, the ramp-up rule. Sending the same object, the same
+ * defaults applied, lets the engine see each known leaf and only the unknown ones as computed. On Flex Consumption it
+ * also drops the properties FC1 rejects, which the defaults add (`netFrameworkVersion` "v4.6",
+ * pulumi-azure-native#4168).
  */
-export function withoutFlexRejectedSiteConfig(
-  a: pulumi.ResourceTransformationArgs,
-): pulumi.ResourceTransformationResult | undefined {
-  if (a.props.siteConfig === undefined) return undefined;
-  const rejected = new Set(FLEX_REJECTED_SITE_CONFIG);
-  const siteConfig = pulumi
-    .output(a.props.siteConfig as pulumi.Input<Record<string, unknown> | undefined>)
-    .apply((sc) =>
-      sc === undefined ? undefined : Object.fromEntries(Object.entries(sc).filter(([k]) => !rejected.has(k))),
-    );
-  return { props: { ...a.props, siteConfig }, opts: a.opts };
+export function siteConfigLeaves(
+  resourceName: string,
+  siteConfig: inputs.web.SiteConfigArgs,
+  plan: ApiConfig["plan"],
+): pulumi.ResourceTransformation {
+  const withDefaults: Record<string, unknown> = {
+    ...azureInputs.web.siteConfigArgsProvideDefaults(siteConfig),
+  };
+  if (plan === "FlexConsumption") for (const key of FLEX_REJECTED_SITE_CONFIG) delete withDefaults[key];
+  return (a) =>
+    a.name === resourceName && a.props.siteConfig !== undefined
+      ? { props: { ...a.props, siteConfig: withDefaults }, opts: a.opts }
+      : undefined;
 }
 
 /** Flex Consumption's `functionAppConfig`: identity-based deployment from `containerUrl`, runtime and scale. */

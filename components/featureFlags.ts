@@ -42,6 +42,8 @@ export interface FeatureFlagsArgs {
    * the caller.
    */
   readonly deployerPrincipalId: pulumi.Input<string>;
+  /** Principal type of that identity (`deployer.principalType` in stack config); Azure refuses a mismatch. */
+  readonly deployerPrincipalType: "ServicePrincipal" | "User";
 }
 
 /** The feature-flag document (App Configuration feature management schema) for one flag. */
@@ -154,6 +156,7 @@ export class FeatureFlags extends pulumi.ComponentResource {
           .apply(([scope, principal]) => guid(scope, principal, APP_CONFIGURATION_DATA_OWNER)),
         scope: store.id,
         principalId: args.deployerPrincipalId,
+        principalType: args.deployerPrincipalType,
         roleDefinitionId: pulumi.interpolate`/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${APP_CONFIGURATION_DATA_OWNER}`,
         description: "pulumi up writes feature flags through the App Configuration data plane",
       },

@@ -41,18 +41,6 @@ export class Observability extends pulumi.ComponentResource {
   constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webapp-platform:monitoring:Observability", name, {}, opts);
     const { config, naming } = args;
-    if (config.logRetentionDays < 30 || config.logRetentionDays > 730) {
-      throw new pulumi.ResourceError(
-        `monitoring.logRetentionDays ${config.logRetentionDays} is outside 30-730 (PerGB2018 interactive retention); pick a value in that range`,
-        this,
-      );
-    }
-    if (config.alertEmails.length === 0) {
-      throw new pulumi.ResourceError(
-        "monitoring.alertEmails is empty; list at least one address so alerts reach someone",
-        this,
-      );
-    }
 
     const workspace = new operationalinsights.Workspace(
       `${name}-workspace`,

@@ -15,33 +15,110 @@ export interface VercelRolloutStage {
 
 /** Arguments for {@link VercelSite}. */
 export interface VercelSiteArgs {
-  /** Vercel section of the stack config (project, protection, domains, public env, firewall). */
+  /**
+   * Vercel section of the stack config (validated there: names, URLs, reserved keys): project, framework,
+   * protection, domains, public values, WebSocket URL, preview values, firewall.
+   */
   readonly config: VercelConfig;
   /** Environment name (staging, production); lands in the variables' comments. */
   readonly environmentName: string;
   /** Public API base URL: NEXT_PUBLIC_API_URL. */
   readonly apiUrl: pulumi.Input<string>;
-  /** Public WebSocket URL: NEXT_PUBLIC_WS_URL. Default none. */
-  readonly wsUrl?: pulumi.Input<string>;
-  /** Rollout plan stages (`rollout.stages`); used when `rollingRelease` is on. */
+  /** Rollout plan stages (`rollout.stages`, validated for Vercel's limits there); used when `rollingRelease` is on. */
   readonly rolloutStages: readonly VercelRolloutStage[];
   /** Manage a Vercel rolling release (`vercel.rollingRelease`; Pro/Enterprise). */
   readonly rollingRelease: boolean;
-  /** Server-only secrets (e.g. SENTRY_AUTH_TOKEN), stored as sensitive variables. Default none. */
+  /** Values of the server-only secrets named in `config.sensitiveEnv`, stored as sensitive variables. Default none. */
   readonly sensitiveEnv?: Record<string, pulumi.Input<string>>;
 }
 
-const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
+/** One Vercel variable the project gets. */
+export interface VercelVariable {
+  /** Logical name of its resource. */
+  readonly resource: string;
+  /** Variable name. */
+  readonly key: string;
+  /** Value (a Pulumi secret when sensitive). */
+  readonly value: pulumi.Input<string>;
+  /** Vercel environments it reaches. */
+  readonly targets: string[];
+  /** Write-only in Vercel (server-only secrets). */
+  readonly sensitive: boolean;
+}
 
 /**
- * Vercel project (Next.js) with deployment protection, fork protection and system variables, its variables,
- * production domains, an optional rolling-release template and an optional per-IP rate limit.
+ * The project's variables. Public values (`NEXT_PUBLIC_*`, inlined into the browser bundle) are `sensitive: false`;
+ * server-only secrets are `sensitive: true`. Without `config.preview` every variable targets production and preview.
+ * With it, production gets this stack's values, preview gets `config.preview`'s (staging's), and sensitive variables
+ * target production only, so a pull-request preview never holds production's secrets or calls its API.
+ */
+export function vercelVariables(name: string, args: VercelSiteArgs): VercelVariable[] {
+  const { config } = args;
+  const own: Record<string, pulumi.Input<string>> = {
+    NEXT_PUBLIC_API_URL: args.apiUrl,
+    ...(config.wsUrl === undefined ? {} : { NEXT_PUBLIC_WS_URL: config.wsUrl }),
+    ...config.publicEnv,
+  };
+  const secrets = Object.entries(args.sensitiveEnv ?? {});
+  const preview = config.preview;
+  if (preview === undefined) {
+    return [
+      ...Object.entries(own).map(([key, value]) => ({
+        resource: `${name}-env-${key}`,
+        key,
+        value,
+        targets: [...ENV_TARGETS],
+        sensitive: false,
+      })),
+      ...secrets.map(([key, value]) => ({
+        resource: `${name}-env-${key}`,
+        key,
+        value: pulumi.secret(value),
+        targets: [...ENV_TARGETS],
+        sensitive: true,
+      })),
+    ];
+  }
+  const previewValues: Record<string, pulumi.Input<string>> = {
+    ...config.publicEnv,
+    ...preview.publicEnv,
+    NEXT_PUBLIC_API_URL: preview.apiUrl,
+    ...(preview.wsUrl === undefined ? {} : { NEXT_PUBLIC_WS_URL: preview.wsUrl }),
+  };
+  return [
+    ...Object.entries(own).map(([key, value]) => ({
+      resource: `${name}-env-${key}`,
+      key,
+      value,
+      targets: ["production"],
+      sensitive: false,
+    })),
+    ...Object.entries(previewValues).map(([key, value]) => ({
+      resource: `${name}-env-preview-${key}`,
+      key,
+      value,
+      targets: ["preview"],
+      sensitive: false,
+    })),
+    ...secrets.map(([key, value]) => ({
+      resource: `${name}-env-${key}`,
+      key,
+      value: pulumi.secret(value),
+      targets: ["production"],
+      sensitive: true,
+    })),
+  ];
+}
+
+/**
+ * Vercel project with deployment protection, fork protection and system variables, its variables (see
+ * {@link vercelVariables}), production domains, an optional rolling-release template and an optional per-IP rate
+ * limit.
  *
- * Variables target production and preview only: local development uses `.env.local`, and Vercel requires
- * development-targeted variables to be non-sensitive and separate. Public values (`NEXT_PUBLIC_*`, inlined into
- * the browser bundle) are `sensitive: false`; server-only secrets are `sensitive: true`, and may not be named
- * `NEXT_PUBLIC_*`. The rolling release uses manual approval: the promotion controller approves each stage after its
- * bake, so no stage durations are sent. The Vercel team and token come from `vercel:team` and `VERCEL_API_TOKEN`.
+ * Variables never target development: local development uses `.env.local`, and Vercel requires
+ * development-targeted variables to be non-sensitive and separate. The rolling release uses manual approval: the
+ * promotion controller approves each stage after its bake, so no stage durations are sent. The Vercel team and
+ * token come from `vercel:team` and `VERCEL_API_TOKEN`.
  */
 export class VercelSite extends pulumi.ComponentResource {
   /** Vercel project id. */
@@ -52,35 +129,12 @@ export class VercelSite extends pulumi.ComponentResource {
   constructor(name: string, args: VercelSiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webapp-platform:vercel:VercelSite", name, {}, opts);
     const { config } = args;
-    const sensitiveEnv = args.sensitiveEnv ?? {};
-    const publicEnv: Record<string, pulumi.Input<string>> = {
-      NEXT_PUBLIC_API_URL: args.apiUrl,
-      ...(args.wsUrl === undefined ? {} : { NEXT_PUBLIC_WS_URL: args.wsUrl }),
-    };
-    for (const [key, value] of Object.entries(config.publicEnv)) {
-      if (key in publicEnv) {
-        throw new pulumi.ResourceError(
-          `vercel.publicEnv.${key} is set by the program (from the API outputs); remove it from the config`,
-          this,
-        );
-      }
-      publicEnv[key] = value;
-    }
-    for (const key of Object.keys(sensitiveEnv)) {
-      if (!ENV_NAME.test(key) || key.startsWith("NEXT_PUBLIC_")) {
-        throw new pulumi.ResourceError(
-          `sensitiveEnv.${key} must be an UPPER_SNAKE_CASE name without the NEXT_PUBLIC_ prefix (those reach the browser)`,
-          this,
-        );
-      }
-    }
-    if (args.rollingRelease) validateStages(args.rolloutStages, this);
 
     const project = new vercel.Project(
       `${name}-project`,
       {
         name: config.projectName,
-        framework: "nextjs",
+        framework: config.framework,
         gitRepository: config.gitRepository,
         gitForkProtection: true,
         vercelAuthentication: { deploymentType: config.deploymentProtection },
@@ -91,18 +145,17 @@ export class VercelSite extends pulumi.ComponentResource {
     );
 
     const comment = `Managed by Pulumi (${args.environmentName})`;
-    const variables: [string, pulumi.Input<string>, boolean][] = [
-      ...Object.entries(publicEnv).map(([k, v]): [string, pulumi.Input<string>, boolean] => [k, v, false]),
-      ...Object.entries(sensitiveEnv).map(([k, v]): [string, pulumi.Input<string>, boolean] => [
-        k,
-        pulumi.secret(v),
-        true,
-      ]),
-    ];
-    for (const [key, value, sensitive] of variables) {
+    for (const v of vercelVariables(name, args)) {
       new vercel.ProjectEnvironmentVariable(
-        `${name}-env-${key}`,
-        { projectId: project.id, key, value, sensitive, targets: [...ENV_TARGETS], comment },
+        v.resource,
+        {
+          projectId: project.id,
+          key: v.key,
+          value: v.value,
+          sensitive: v.sensitive,
+          targets: v.targets,
+          comment,
+        },
         { parent: this },
       );
     }
@@ -162,15 +215,4 @@ export class VercelSite extends pulumi.ComponentResource {
     this.projectName = project.name;
     this.registerOutputs({ projectId: this.projectId, projectName: this.projectName });
   }
-}
-
-/** Vercel's rolling-release validator: 1-10 stages, the last exactly 100, no earlier stage at 100. */
-function validateStages(stages: readonly VercelRolloutStage[], self: pulumi.Resource): void {
-  const pcts = stages.map((s) => s.percentage);
-  const fail = (why: string) =>
-    new pulumi.ResourceError(`rollout.stages ${JSON.stringify(pcts)} ${why} (Vercel rolling release)`, self);
-  if (pcts.length < 1 || pcts.length > 10) throw fail("must have 1 to 10 stages");
-  if (pcts[pcts.length - 1] !== 100) throw fail("must end with a 100% stage");
-  if (pcts.slice(0, -1).some((p) => p >= 100 || p < 1))
-    throw fail("must keep earlier stages between 1 and 99");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { credentialFree } from "./rules";
 
 /** A release artifact: one immutable version of the API package and the frontend deployment it pairs with. */
 export const artifactSchema = z
@@ -11,9 +12,11 @@ export const artifactSchema = z
         "must be 1-64 characters of letters, digits, '.', '+' or '-'",
       ),
     /** HTTPS URL of the API's zip package (e.g. a blob or GitHub release asset). */
-    apiPackageUrl: z
-      .url({ protocol: /^https$/, error: "must be an https:// URL" })
-      .max(2048, "must be at most 2048 characters"),
+    apiPackageUrl: credentialFree(
+      z
+        .url({ protocol: /^https$/, error: "must be an https:// URL" })
+        .max(2048, "must be at most 2048 characters"),
+    ),
     /** SHA-256 digest of the package, 64 lowercase hex characters: the release's identity. */
     apiPackageSha256: z
       .string()

@@ -9,7 +9,9 @@ import {
   STATIC_WEB_APP_REGIONS,
 } from "./azure";
 import { releaseSchema } from "./release";
+import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "./reserved";
 import { rolloutSchema } from "./rollout";
+import { credentialFree, HIDE_VALUE, uniqueItems, urlCredential } from "./rules";
 
 const int = (min: number, max: number) =>
   z
@@ -98,10 +100,14 @@ const secretsSchema = z.strictObject({
   /** Days after `rotatedOn` that secrets expire (rotation deadline). Default 365. */
   expiryDays: int(30, 730).default(365),
   /** Names of externally issued secrets, each set with `pulumi config set --secret --path 'externalSecrets.<NAME>'`. */
-  external: z
-    .array(z.string().regex(/^[A-Z][A-Z0-9_]{1,62}$/, "must be an UPPER_SNAKE_CASE name like OPENAI_API_KEY"))
-    .max(40, "must list at most 40 names")
-    .default([]),
+  external: uniqueItems(
+    z
+      .array(
+        z.string().regex(/^[A-Z][A-Z0-9_]{1,62}$/, "must be an UPPER_SNAKE_CASE name like OPENAI_API_KEY"),
+      )
+      .max(40, "must list at most 40 names"),
+    "name",
+  ).default([]),
 });
 
 /** PostgreSQL Flexible Server and the application database. */
@@ -123,7 +129,11 @@ const databaseSchema = z.strictObject({
   /** High availability mode; not available on Burstable. */
   highAvailability: oneOf(["Disabled", "ZoneRedundant", "SameZone"]),
   /** Extensions to allow-list (`azure.extensions`) and create. Default uuid-ossp, pg_trgm, btree_gin. */
-  extensions: z.array(oneOf(POSTGRES_ALLOWED_EXTENSIONS)).default(["uuid-ossp", "pg_trgm", "btree_gin"]),
+  extensions: uniqueItems(z.array(oneOf(POSTGRES_ALLOWED_EXTENSIONS)), "extension").default([
+    "uuid-ossp",
+    "pg_trgm",
+    "btree_gin",
+  ]),
   /** Built-in PgBouncer (port 6432); General Purpose or Memory Optimized only. */
   pgbouncer: z
     .strictObject({
@@ -222,7 +232,9 @@ const apiSchema = z.strictObject({
     })
     .default({ name: "node", version: "22" }),
   /** Browser origins allowed by CORS; https only in production, never a wildcard. */
-  corsOrigins: z.array(httpsOrigin).max(20, "must list at most 20 origins").default([]),
+  corsOrigins: uniqueItems(z.array(httpsOrigin).max(20, "must list at most 20 origins"), "origin").default(
+    [],
+  ),
   /** Allow credentials (cookies) on CORS requests. Default false. */
   corsSupportCredentials: z.boolean().default(false),
   /** Health check path probed by the platform, the availability test and the promotion gates. Default /health. */
@@ -254,6 +266,13 @@ const staticSiteSchema = z.strictObject({
     .optional(),
 });
 
+/** An absolute URL with the given scheme and a host. */
+function publicUrl(scheme: "https" | "wss") {
+  return z
+    .url({ protocol: new RegExp(`^${scheme}$`), error: `must be a ${scheme}:// URL` })
+    .max(2048, "must be at most 2048 characters");
+}
+
 /** Vercel project (Next.js). */
 const vercelSchema = z.strictObject({
   /** Create the Vercel project. */
@@ -280,7 +299,10 @@ const vercelSchema = z.strictObject({
     "only_preview_deployments",
   ]).default("standard_protection_new"),
   /** Domains assigned to production. */
-  domains: z.array(z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,63}$/, "must be a host name")).default([]),
+  domains: uniqueItems(
+    z.array(z.string().regex(/^([a-z0-9-]+\.)+[a-z]{2,63}$/, "must be a host name")),
+    "domain",
+  ).default([]),
   /** Public per-environment values (NEXT_PUBLIC_*), e.g. NEXT_PUBLIC_SENTRY_DSN. */
   publicEnv: z
     .record(
@@ -299,6 +321,52 @@ const vercelSchema = z.strictObject({
       windowSeconds: int(10, 3600),
     })
     .optional(),
+
+  // What each Vercel environment gets (framework, WebSocket URL, sensitive variables, preview values).
+  /** Vercel framework preset slug (Vercel checks it against its list at preview). Default nextjs. */
+  framework: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be a Vercel framework slug like nextjs, remix or vite")
+    .max(64, "must be at most 64 characters")
+    .default("nextjs"),
+  /** Public WebSocket URL (wss://): NEXT_PUBLIC_WS_URL for production (and preview unless `preview` is set). */
+  wsUrl: credentialFree(publicUrl("wss")).optional(),
+  /**
+   * Names of external secrets (`externalSecrets.<NAME>`) given to the project as sensitive server-only variables,
+   * e.g. SENTRY_AUTH_TOKEN. They target production, and preview too unless `preview` is set. Default none.
+   */
+  sensitiveEnv: uniqueItems(
+    z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(?!NEXT_PUBLIC_)[A-Z][A-Z0-9_]{1,62}$/,
+            "must be an UPPER_SNAKE_CASE name without the NEXT_PUBLIC_ prefix (those reach the browser)",
+          ),
+      )
+      .max(20, "must list at most 20 names"),
+    "name",
+  ).default([]),
+  /**
+   * Values for pull-request preview deployments when they must not be this stack's (production: previews get
+   * staging's values, so they never call the production API). Absent: previews get this stack's values.
+   */
+  preview: z
+    .strictObject({
+      /** NEXT_PUBLIC_API_URL for previews: staging's API URL (`pulumi stack output api.url --stack staging`). */
+      apiUrl: credentialFree(publicUrl("https")),
+      /** NEXT_PUBLIC_WS_URL for previews; required when `vercel.wsUrl` is set. */
+      wsUrl: credentialFree(publicUrl("wss")).optional(),
+      /** Public values for previews replacing this stack's `publicEnv` entries of the same name. Default none. */
+      publicEnv: z
+        .record(
+          z.string().regex(/^NEXT_PUBLIC_[A-Z0-9_]+$/, "must be a NEXT_PUBLIC_* name"),
+          z.string().max(2048, "must be at most 2048 characters"),
+        )
+        .default({}),
+    })
+    .optional(),
 });
 
 /** Observability: workspace, Application Insights, alerts, availability test. */
@@ -308,9 +376,10 @@ const monitoringSchema = z.strictObject({
   /** Keep Application Insights instrumentation-key ingestion; off means Entra ID only. Default true. */
   appInsightsLocalAuth: z.boolean().default(true),
   /** E-mail addresses notified by alerts. */
-  alertEmails: z
-    .array(z.email({ error: "must be an e-mail address" }))
-    .min(1, "must list at least one address"),
+  alertEmails: uniqueItems(
+    z.array(z.email({ error: "must be an e-mail address" })).min(1, "must list at least one address"),
+    "address",
+  ),
   /** Alert thresholds. */
   thresholds: z.strictObject({
     /** Alert when the API's failed-request rate exceeds this percentage. */
@@ -361,6 +430,16 @@ const featureFlagsSchema = z.strictObject({
     .default({}),
 });
 
+/** The identity that runs `pulumi up` and receives data-plane grants (App Configuration Data Owner). */
+const deployerSchema = z.strictObject({
+  /**
+   * Its Entra principal type, sent with every role assignment to it (azure-native sends "User" when unset, and Azure
+   * refuses a mismatch with UnmatchedPrincipalType): ServicePrincipal for CI (an app registration signed in with OIDC,
+   * or a managed identity), User for a person running `pulumi up` from a workstation. Default ServicePrincipal.
+   */
+  principalType: oneOf(["ServicePrincipal", "User"]).default("ServicePrincipal"),
+});
+
 const stackConfigObject = z.strictObject({
   /** Environment, region, ownership and naming. */
   environment: environmentSchema,
@@ -388,14 +467,19 @@ const stackConfigObject = z.strictObject({
   release: releaseSchema,
   /** Canary rollout plan. */
   rollout: rolloutSchema,
+  /** The identity running `pulumi up`. */
+  deployer: deployerSchema.default({ principalType: "ServicePrincipal" }),
 });
 
 /** The whole stack config (the `webapp-platform:*` keys), with cross-field rules. */
-export const stackConfigSchema = stackConfigObject.superRefine(crossFieldRules);
+export const stackConfigSchema = stackConfigObject.superRefine((c, ctx) => {
+  crossFieldRules(c, ctx);
+  nameRules(c, ctx);
+});
 
 type Ctx = z.RefinementCtx;
-const issue = (ctx: Ctx, path: (string | number)[], message: string) =>
-  ctx.addIssue({ code: "custom", path, message });
+const issue = (ctx: Ctx, path: (string | number)[], message: string, params?: typeof HIDE_VALUE) =>
+  ctx.addIssue({ code: "custom", path, message, ...(params === undefined ? {} : { params }) });
 
 function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void {
   const production = c.environment.name === "production";
@@ -527,6 +611,94 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   }
   if (c.vercel.rollingRelease && !c.vercel.enabled) {
     issue(ctx, ["vercel", "rollingRelease"], "needs vercel.enabled");
+  }
+}
+
+// Rules on names and values that become resources, keys or variables: checked here so that no component ever
+// refuses a config after resources were registered (a partial deployment under `pulumi up`).
+function nameRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void {
+  const firstRange = new Map<string, string>();
+  for (const list of ["allowedIpRanges", "deployerIpRanges"] as const) {
+    c.network[list].forEach((r, i) => {
+      const earlier = firstRange.get(r.name.toLowerCase());
+      if (earlier === undefined) firstRange.set(r.name.toLowerCase(), `network.${list}[${i}]`);
+      else {
+        issue(
+          ctx,
+          ["network", list, i, "name"],
+          `repeats the name of ${earlier}; each allowed and deployer range names its own firewall rule`,
+        );
+      }
+    });
+  }
+  if (c.network.mode === "private" && c.network.allowAzureServices) {
+    issue(
+      ctx,
+      ["network", "allowAzureServices"],
+      "has no effect in private mode (no firewall); set it to false",
+    );
+  }
+  const programVariables: readonly string[] = PROGRAM_VERCEL_VARIABLES;
+  for (const key of Object.keys(c.vercel.publicEnv)) {
+    if (programVariables.includes(key)) {
+      issue(
+        ctx,
+        ["vercel", "publicEnv", key],
+        `is set by the program (${key === "NEXT_PUBLIC_WS_URL" ? "from vercel.wsUrl" : "from the API's URL"}); remove it from vercel.publicEnv`,
+      );
+    }
+  }
+  for (const key of Object.keys(c.vercel.preview?.publicEnv ?? {})) {
+    if (programVariables.includes(key)) {
+      issue(
+        ctx,
+        ["vercel", "preview", "publicEnv", key],
+        `is set by the program (from vercel.preview.${key === "NEXT_PUBLIC_WS_URL" ? "wsUrl" : "apiUrl"}); remove it`,
+      );
+    }
+  }
+  for (const [section, env] of [
+    ["publicEnv", c.vercel.publicEnv],
+    ["preview.publicEnv", c.vercel.preview?.publicEnv ?? {}],
+  ] as const) {
+    for (const [key, value] of Object.entries(env)) {
+      const found = urlCredential(value, true);
+      if (found !== undefined) {
+        issue(
+          ctx,
+          ["vercel", ...section.split("."), key],
+          `carries ${found}; public variables reach every browser: use a URL without credentials`,
+          HIDE_VALUE,
+        );
+      }
+    }
+  }
+  c.secrets.external.forEach((name, i) => {
+    if (PROGRAM_APP_SETTINGS.includes(name) || PROGRAM_VAULT_SECRETS.includes(name)) {
+      issue(
+        ctx,
+        ["secrets", "external", i],
+        "is a secret or app setting the program writes itself; an external secret of that name would overwrite it, so pick another name",
+      );
+    }
+  });
+  if (c.environment.name === "production" && c.vercel.enabled && c.vercel.preview === undefined) {
+    issue(
+      ctx,
+      ["vercel", "preview"],
+      "is required in production: without it pull-request previews get production's values and call the production API; set vercel.preview.apiUrl to staging's API URL",
+    );
+  }
+  if (
+    c.vercel.preview !== undefined &&
+    c.vercel.wsUrl !== undefined &&
+    c.vercel.preview.wsUrl === undefined
+  ) {
+    issue(
+      ctx,
+      ["vercel", "preview", "wsUrl"],
+      "is required when vercel.wsUrl is set, or previews would connect to this stack's WebSocket URL",
+    );
   }
 }
 

@@ -61,7 +61,7 @@ describe("invalid config is rejected with the key path, the value and what is al
     [
       "an unknown top-level key",
       { ...rawStackConfig("staging"), databse: {} },
-      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, staticSite, vercel, monitoring, featureFlags, release, rollout",
+      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, staticSite, vercel, monitoring, featureFlags, release, rollout, deployer",
     ],
     [
       "an unknown nested key",
@@ -212,7 +212,59 @@ describe("invalid config is rejected with the key path, the value and what is al
     expect(problems).toEqual([
       "webapp-platform:externalSecrets.SENTRY_DSN: is required by secrets.external but missing; set it with pulumi config set --secret --path 'externalSecrets.SENTRY_DSN' <value>",
       "webapp-platform:externalSecrets.SENDGRID_API_KEY: is required by secrets.external but missing; set it with pulumi config set --secret --path 'externalSecrets.SENDGRID_API_KEY' <value>",
-      "webapp-platform:externalSecrets.SHOPIFY_API_SECRET: is not listed in secrets.external; add it there or remove it",
+      "webapp-platform:externalSecrets.SHOPIFY_API_SECRET: is not listed in secrets.external or vercel.sensitiveEnv; add it there or remove it",
+    ]);
+  });
+});
+
+describe("messages never print the value of a secret-marked key", () => {
+  const SECRET = "sk-live-4f9a21c7";
+  const raw = () => rawStackConfig("staging");
+
+  it("a secret value that breaks a rule is shown as [secret], also where the rule's own message quotes it", () => {
+    const bad = { ...raw(), database: { ...(raw().database as object), skuName: SECRET } };
+    const problems = problemsOf(bad, EXTERNAL.slice(0, 3));
+    expect(problemsOf(bad, EXTERNAL)).toEqual(problems);
+    const secret = (() => {
+      try {
+        parseStackConfig(bad, EXTERNAL, { secretPaths: ["database.skuName"] });
+      } catch (e) {
+        return (e as ConfigValidationError).problems;
+      }
+      return [];
+    })();
+    expect(problems[0]).toContain(SECRET);
+    expect(secret).toEqual([
+      "webapp-platform:database.skuName: got [secret]; '[secret]' is not a Burstable size; allowed: B1ms, B2s, B2ms, B4ms, B8ms, B12ms, B16ms, B20ms",
+    ]);
+  });
+
+  it("an object holding a secret is printed with the secret redacted, and a whole secret key hides all of it", () => {
+    const network = raw().network as Record<string, unknown>;
+    const start = "203.0.113.200";
+    const bad = {
+      ...raw(),
+      network: {
+        ...network,
+        allowedIpRanges: [{ name: "office", startIp: start, endIp: "203.0.113.10" }],
+      },
+    };
+    const problems = (paths: string[]) => {
+      try {
+        parseStackConfig(bad, EXTERNAL, { secretPaths: paths });
+      } catch (e) {
+        return (e as ConfigValidationError).problems;
+      }
+      return [];
+    };
+    expect(problems([])).toEqual([
+      `webapp-platform:network.allowedIpRanges[0]: got {"name":"office","startIp":"${start}","endIp":"203.0.113.10"}; startIp ${start} is after endIp 203.0.113.10`,
+    ]);
+    expect(problems(["network.allowedIpRanges[0].startIp"])).toEqual([
+      'webapp-platform:network.allowedIpRanges[0]: got {"name":"office","startIp":"[secret]","endIp":"203.0.113.10"}; startIp [secret] is after endIp 203.0.113.10',
+    ]);
+    expect(problems(["network"])).toEqual([
+      "webapp-platform:network.allowedIpRanges[0]: got [secret]; startIp [secret] is after endIp [secret]",
     ]);
   });
 });

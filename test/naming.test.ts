@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Naming } from "../components/naming";
+import { AZURE_REGIONS } from "../config/azure";
 
 const naming = (workload = "shop", environment = "production") =>
   new Naming({
@@ -55,5 +57,43 @@ describe("Azure naming", () => {
     expect(
       () => new Naming({ workload: "shop", environment: "qa", location: "westeurope", uniqueSeed: "x" }),
     ).toThrow("naming: unknown environment 'qa'; use development, staging, production");
+  });
+
+  it("property: every workload, environment and region the config schema accepts yields valid names (the checks inside Naming never fire after validation)", () => {
+    const workload = fc.stringMatching(/^[a-z][a-z0-9]{1,7}$/);
+    fc.assert(
+      fc.property(
+        workload,
+        fc.constantFrom("development", "staging", "production"),
+        fc.constantFrom(...AZURE_REGIONS),
+        fc.string(),
+        (w, environment, location, seed) => {
+          const n = new Naming({ workload: w, environment, location, uniqueSeed: seed });
+          n.resourceGroup();
+          n.keyVault();
+          n.postgres();
+          n.redis();
+          n.functionApp();
+          n.storageAccount();
+          n.appConfig();
+          expect(n.shortName().length).toBeLessThanOrEqual(12);
+          for (const abbr of [
+            "ag",
+            "alert",
+            "appi",
+            "asp",
+            "id-api",
+            "log",
+            "pe-appcs",
+            "psql",
+            "stapp",
+            "vnet",
+          ]) {
+            n.plain(abbr);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
 import { COMPUTED, renderPlan, toPlan } from "../tools/plan-view";
-import { synthesize } from "./support";
+import { type RecordedResource, synthesize } from "./support";
 import { ROOT } from "./support/config";
 
 /** String values inside secret inputs; a secret property's content type is metadata, not the secret. */
@@ -41,6 +41,91 @@ describe("plan command output", () => {
     const text = `${JSON.stringify(plan)}\n${renderPlan(plan)}`;
     for (const s of secrets) expect(text.includes(s), "a secret value leaked into the plan").toBe(false);
     expect(text).not.toContain(SECRET_PLACEHOLDER_PREFIX);
+  });
+
+  it("shows the Function App's and the canary slot's security settings in preview, leaf by leaf", async () => {
+    const plan = toPlan(
+      "production",
+      await synthesize({ programDir: ROOT, stack: "production", preview: true }),
+    );
+    const cors = {
+      allowedOrigins: ["https://shop.example.com", "https://www.shop.example.com"],
+      supportCredentials: false,
+    };
+    const site = {
+      "siteConfig.minTlsVersion": "1.2",
+      "siteConfig.scmMinTlsVersion": "1.2",
+      "siteConfig.ftpsState": "Disabled",
+      "siteConfig.remoteDebuggingEnabled": false,
+      "siteConfig.http20Enabled": true,
+      "siteConfig.healthCheckPath": "/health",
+      "siteConfig.cors": cors,
+      "siteConfig.scmIpSecurityRestrictionsDefaultAction": "Deny",
+      "siteConfig.vnetRouteAllEnabled": true,
+    };
+    expect(plan.resources.find((r) => r.type === "azure-native:web:WebApp")?.settings).toEqual({
+      kind: "functionapp,linux",
+      httpsOnly: true,
+      "identity.type": "SystemAssigned, UserAssigned",
+      ...site,
+      "siteConfig.experiments.rampUpRules": [
+        {
+          actionHostName: "func-shop-prd-99ce2-canary.azurewebsites.net",
+          name: "canary",
+          reroutePercentage: 0,
+        },
+      ],
+      virtualNetworkSubnetId: COMPUTED,
+    });
+    expect(plan.resources.find((r) => r.type === "azure-native:web:WebAppSlot")?.settings).toEqual({
+      slot: "canary",
+      httpsOnly: true,
+      "identity.type": "SystemAssigned, UserAssigned",
+      ...site,
+    });
+  });
+
+  it("prints the known leaves of a partly unknown value and marks only the unknown ones (computed)", () => {
+    const unknown = { __pulumiUnknown: true };
+    const resource = (siteConfig: unknown): RecordedResource => ({
+      urn: "urn:pulumi:s::p::azure-native:web:WebApp::site",
+      type: "azure-native:web:WebApp",
+      name: "site",
+      custom: true,
+      protect: false,
+      dependencies: [],
+      propertyDependencies: {},
+      inputs: { httpsOnly: true, siteConfig },
+      secretPaths: [],
+    });
+    const settings = (siteConfig: unknown) =>
+      toPlan("s", { resources: [resource(siteConfig)], outputs: {}, secretOutputs: [] }).resources[0]
+        .settings;
+    expect(
+      settings({ minTlsVersion: "1.2", cors: { allowedOrigins: [unknown, "https://a.example.com"] } }),
+    ).toEqual({
+      httpsOnly: true,
+      "siteConfig.minTlsVersion": "1.2",
+      "siteConfig.cors": { allowedOrigins: [COMPUTED, "https://a.example.com"] },
+    });
+    // A wholly unknown object: every listed field under it is shown as computed, none silently dropped.
+    expect(settings(unknown)).toEqual({
+      httpsOnly: true,
+      ...Object.fromEntries(
+        [
+          "minTlsVersion",
+          "scmMinTlsVersion",
+          "ftpsState",
+          "remoteDebuggingEnabled",
+          "http20Enabled",
+          "healthCheckPath",
+          "cors",
+          "scmIpSecurityRestrictionsDefaultAction",
+          "vnetRouteAllEnabled",
+          "experiments.rampUpRules",
+        ].map((f) => [`siteConfig.${f}`, COMPUTED]),
+      ),
+    });
   });
 
   it("shows values the cloud computes as (computed) in preview", async () => {

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TAGGABLE_TYPES } from "../components/tags";
+import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "../config/reserved";
 import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
 import { type RecordedResource, type SynthesisResult, countByType, ofType, one, synthesize } from "./support";
 import { ROOT, rawStackConfig } from "./support/config";
@@ -58,7 +59,7 @@ describe.each(STACKS)("%s stack as committed", (stack) => {
     expect(counts["azure-native:dbforpostgresql:FirewallRule"] ?? 0).toBe(production ? 0 : 2);
     expect(counts["vercel:index/projectRollingRelease:ProjectRollingRelease"] ?? 0).toBe(production ? 1 : 0);
     expect(counts["vercel:index/firewallConfig:FirewallConfig"] ?? 0).toBe(production ? 1 : 0);
-    expect(results[stack].resources).toHaveLength(production ? 166 : 104);
+    expect(results[stack].resources).toHaveLength(production ? 168 : 104);
   });
 
   it("tags every taggable Azure resource with environment, owner, cost-center and managed-by", () => {
@@ -163,6 +164,69 @@ describe.each(STACKS)("%s stack as committed", (stack) => {
     expect(text).not.toContain(SECRET_PLACEHOLDER_PREFIX);
     expect(text).not.toMatch(/password|InstrumentationKey|@Microsoft\.KeyVault/i);
     expect(results[stack].outputs.release).toEqual(rawStackConfig(stack).release);
+  });
+});
+
+describe.each(STACKS)("%s stack: names and principals", (stack) => {
+  it("names the principal type on every role assignment; the deployer's is deployer.principalType", () => {
+    const assignments = ofType(results[stack], "azure-native:authorization:RoleAssignment");
+    expect(assignments.length).toBeGreaterThan(5);
+    // The app's identities are service principals; the committed stacks deploy from CI (the default).
+    for (const a of assignments) expect(a.inputs.principalType, a.name).toBe("ServicePrincipal");
+    expect(
+      one(results[stack], "azure-native:authorization:RoleAssignment", "-deployer-data-owner").inputs,
+    ).toMatchObject({
+      principalId: "99999999-9999-9999-9999-999999999999",
+      principalType: "ServicePrincipal",
+    });
+  });
+
+  it("registers no app setting, Key Vault secret or Vercel variable name that config/reserved.ts does not list", () => {
+    const raw = rawStackConfig(stack) as {
+      secrets: { external: string[] };
+      vercel: { publicEnv: Record<string, string>; preview?: { publicEnv?: Record<string, string> } };
+    };
+    const vaultName = (env: string) => env.toLowerCase().replace(/_/g, "-");
+    const settings = [
+      ...ofType(results[stack], "azure-native:web:WebApp"),
+      ...ofType(results[stack], "azure-native:web:WebAppSlot"),
+    ].flatMap((r) =>
+      ((r.inputs.siteConfig as { appSettings: { name: string }[] }).appSettings ?? []).map((a) => a.name),
+    );
+    expect(
+      settings.filter((n) => !raw.secrets.external.includes(n) && !PROGRAM_APP_SETTINGS.includes(n)),
+    ).toEqual([]);
+    const secrets = ofType(results[stack], "azure-native:keyvault:Secret").map((r) =>
+      String(r.inputs.secretName),
+    );
+    const known = [...raw.secrets.external, ...PROGRAM_VAULT_SECRETS].map(vaultName);
+    expect(secrets.filter((n) => !known.includes(n))).toEqual([]);
+    const variables = ofType(
+      results[stack],
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+    ).map((r) => String(r.inputs.key));
+    const configured = [
+      ...Object.keys(raw.vercel.publicEnv),
+      ...Object.keys(raw.vercel.preview?.publicEnv ?? {}),
+    ];
+    const programVariables: readonly string[] = PROGRAM_VERCEL_VARIABLES;
+    expect(variables.filter((k) => !configured.includes(k) && !programVariables.includes(k))).toEqual([]);
+  });
+});
+
+describe("a person deploying from a workstation", () => {
+  it("deployer.principalType User reaches the deployer's grant, and only it", async () => {
+    const result = await synthesize({
+      programDir: ROOT,
+      stack: "staging",
+      configOverrides: { "webapp-platform:deployer": { principalType: "User" } },
+    });
+    const types = ofType(result, "azure-native:authorization:RoleAssignment").map((a) => [
+      a.name.endsWith("-deployer-data-owner"),
+      a.inputs.principalType,
+    ]);
+    expect(types.filter(([deployer]) => deployer)).toEqual([[true, "User"]]);
+    expect(types.filter(([deployer]) => !deployer).every(([, t]) => t === "ServicePrincipal")).toBe(true);
   });
 });
 

@@ -145,6 +145,33 @@ export function fakeResource(type: string, name: string, inputs: State): { id: s
   return { id, state: { ...inputs, ...computed, id } };
 }
 
+/**
+ * What a preview sees for a resource about to be created: its inputs, and every output the provider would compute
+ * (the fake's outputs that differ from the inputs) unknown, nested ones included. The real engine does the same: a
+ * provider's Create does not run in a preview, so `properties.secretUri` or `defaultHostName` are unknown there.
+ */
+export function fakePreviewState(type: string, name: string, inputs: State): State {
+  const computed = fakes[type]?.(name, inputs) ?? {};
+  return { ...inputs, ...unknownWhereComputed(computed, inputs) };
+}
+
+function unknownWhereComputed(computed: State, inputs: State): State {
+  const out: State = {};
+  for (const [key, value] of Object.entries(computed)) {
+    const given = rpc.isRpcSecret(inputs[key]) ? rpc.unwrapRpcSecret(inputs[key]) : inputs[key];
+    const plainObject = (v: unknown) =>
+      v !== null && typeof v === "object" && !Array.isArray(v) && !pulumi.Output.isInstance(v);
+    if (plainObject(value) && plainObject(given)) {
+      out[key] = { ...(given as State), ...unknownWhereComputed(value as State, given as State) };
+    } else if (JSON.stringify(value) === JSON.stringify(given) && !pulumi.Output.isInstance(value)) {
+      out[key] = inputs[key];
+    } else {
+      out[key] = rpc.unknownValue;
+    }
+  }
+  return out;
+}
+
 /** Fake results of provider function calls the program makes. Unknown calls throw, so none goes unnoticed. */
 export function fakeCall(token: string, inputs: State): State {
   switch (token) {

@@ -1,4 +1,5 @@
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
@@ -7,7 +8,8 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as state from "@pulumi/pulumi/runtime/state";
 import { isUnknown } from "@pulumi/pulumi/output";
 import * as YAML from "yaml";
-import { fakeCall, fakeResource } from "./fakes";
+import { STACK_FILE_ENV } from "../config/stack-file";
+import { fakeCall, fakePreviewState, fakeResource } from "./fakes";
 
 /** One resource registration as the engine would receive it. */
 export interface RecordedResource {
@@ -100,6 +102,23 @@ function replaceSecure(value: unknown, key: string): { value: unknown; secret: b
   return { value, secret: false };
 }
 
+/** A stack file's `config:` map with removals and overrides applied, `secure:` values as written. */
+function effectiveStackConfig(
+  programDir: string,
+  stack: string,
+  overrides: Record<string, unknown> = {},
+  removals: string[] = [],
+): Record<string, unknown> {
+  const file = path.join(programDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`stack '${stack}' has no config file ${file}`);
+  const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const raw: Record<string, unknown> = { ...(doc.config ?? {}) };
+  for (const k of removals) delete raw[k];
+  Object.assign(raw, overrides);
+  for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
+  return raw;
+}
+
 /** Loads a stack file's config as the engine passes it to a program: strings, objects JSON-encoded. */
 export function loadStackConfig(
   programDir: string,
@@ -107,12 +126,7 @@ export function loadStackConfig(
   overrides: Record<string, unknown> = {},
   removals: string[] = [],
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const file = path.join(programDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`stack '${stack}' has no config file ${file}`);
-  const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
-  const raw: Record<string, unknown> = { ...(doc.config ?? {}) };
-  for (const k of removals) delete raw[k];
-  Object.assign(raw, overrides);
+  const raw = effectiveStackConfig(programDir, stack, overrides, removals);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, v] of Object.entries(raw)) {
@@ -225,14 +239,36 @@ export interface RecordOptions {
   readonly secretKeys?: string[];
 }
 
+/** A synthesis that may have failed: the registrations the engine received before it ended, and its error. */
+export interface SynthesisAttempt {
+  /** Registrations in the order the engine received them (the root Stack first), also when the program threw. */
+  readonly resources: RecordedResource[];
+  /** What the program threw, if it failed. */
+  readonly error?: unknown;
+}
+
 /**
  * Runs `fn` (which registers resources) under the SDK's mock runtime and returns every registration with
  * what the engine would receive, plus `fn`'s result resolved. Unmocked provider function calls throw.
  */
 export async function record(fn: () => unknown, opts: RecordOptions = {}): Promise<SynthesisResult> {
+  const run = await runRecorded(fn, opts);
+  if (run.failure !== undefined) throw run.failure.error;
+  const secretOutputs: string[] = [];
+  const outputs = await collectOutputs(run.result, secretOutputs);
+  await waitForRPCs();
+  return { resources: run.resources, outputs, secretOutputs };
+}
+
+async function runRecorded(
+  fn: () => unknown,
+  opts: RecordOptions,
+): Promise<{ resources: RecordedResource[]; result: unknown; failure?: { error: unknown } }> {
   const monitor = new RecordingMonitor({
     newResource: (args) => {
-      if (opts.preview === true) return { id: undefined, state: args.inputs };
+      if (opts.preview === true) {
+        return { id: undefined, state: fakePreviewState(args.type, args.name, args.inputs) };
+      }
       return fakeResource(args.type, args.name, args.inputs);
     },
     call: (args) => fakeCall(args.token, args.inputs),
@@ -265,14 +301,8 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
     }
     return failure === undefined ? result : undefined;
   });
-  if (failure !== undefined) {
-    await waitForRPCs();
-    throw failure.error;
-  }
-  const secretOutputs: string[] = [];
-  const outputs = await collectOutputs(result, secretOutputs);
-  await waitForRPCs();
-  return { resources: monitor.recorded, outputs, secretOutputs };
+  if (failure !== undefined) await waitForRPCs();
+  return { resources: monitor.recorded, result, failure };
 }
 
 /**
@@ -281,21 +311,67 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
  * any number of times in one process; programs that register resources at import run once per process.
  */
 export async function synthesize(opts: SynthesizeOptions): Promise<SynthesisResult> {
+  const { fn, recordOpts, stackFile } = prepare(opts);
+  return withStackFile(stackFile, () => record(fn, recordOpts));
+}
+
+/**
+ * Like {@link synthesize}, but never throws for a program error: returns the registrations made before the
+ * program failed (so a test can prove that invalid config registers nothing) together with the error.
+ */
+export async function attemptSynthesis(opts: SynthesizeOptions): Promise<SynthesisAttempt> {
+  const { fn, recordOpts, stackFile } = prepare(opts);
+  const run = await withStackFile(stackFile, async () => {
+    const r = await runRecorded(fn, recordOpts);
+    if (r.failure === undefined) await waitForRPCs();
+    return r;
+  });
+  return run.failure === undefined
+    ? { resources: run.resources }
+    : { resources: run.resources, error: run.failure.error };
+}
+
+function prepare(opts: SynthesizeOptions) {
   const programDir = path.resolve(opts.programDir);
   const project = readProject(programDir);
+  const effective = effectiveStackConfig(programDir, opts.stack, opts.configOverrides, opts.configRemovals);
   const { config, secretKeys } = loadStackConfig(
     programDir,
     opts.stack,
     opts.configOverrides,
     opts.configRemovals,
   );
-  return record(
-    async () => {
-      const program = await loadProgram(programDir, project.main);
-      return typeof program === "function" ? await (program as () => unknown)() : program;
-    },
-    { project: project.name, stack: opts.stack, preview: opts.preview, config, secretKeys },
-  );
+  const fn = async () => {
+    const program = await loadProgram(programDir, project.main);
+    return typeof program === "function" ? await (program as () => unknown)() : program;
+  };
+  const recordOpts: RecordOptions = {
+    project: project.name,
+    stack: opts.stack,
+    preview: opts.preview,
+    config,
+    secretKeys,
+  };
+  return { fn, recordOpts, stackFile: YAML.stringify({ config: effective }) };
+}
+
+/**
+ * Runs `fn` with the program reading `text` as its stack settings file (it checks which values are `secure:`
+ * there), the way `pulumi up` leaves `Pulumi.<stack>.yaml` beside the program.
+ */
+async function withStackFile<T>(text: string, fn: () => Promise<T>): Promise<T> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-file-"));
+  const file = path.join(dir, "Pulumi.stack.yaml");
+  fs.writeFileSync(file, text);
+  const before = process.env[STACK_FILE_ENV];
+  process.env[STACK_FILE_ENV] = file;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env[STACK_FILE_ENV];
+    else process.env[STACK_FILE_ENV] = before;
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function collectOutputs(value: unknown, secrets: string[], at = ""): Promise<Record<string, unknown>> {

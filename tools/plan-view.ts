@@ -1,5 +1,18 @@
 import type { RecordedResource, SynthesisResult } from "./harness";
 
+/** Site settings a reviewer checks on a Function App and its slots. */
+const SITE_CONFIG_FIELDS = [
+  "siteConfig.minTlsVersion",
+  "siteConfig.scmMinTlsVersion",
+  "siteConfig.ftpsState",
+  "siteConfig.remoteDebuggingEnabled",
+  "siteConfig.http20Enabled",
+  "siteConfig.healthCheckPath",
+  "siteConfig.cors",
+  "siteConfig.scmIpSecurityRestrictionsDefaultAction",
+  "siteConfig.vnetRouteAllEnabled",
+];
+
 /** Per type, the input paths that matter for security or cost; the plan prints these. */
 export const SECURITY_FIELDS: Record<string, string[]> = {
   "azure-native:keyvault:Vault": [
@@ -52,16 +65,11 @@ export const SECURITY_FIELDS: Record<string, string[]> = {
     "kind",
     "httpsOnly",
     "identity.type",
-    "siteConfig.minTlsVersion",
-    "siteConfig.scmMinTlsVersion",
-    "siteConfig.ftpsState",
-    "siteConfig.http20Enabled",
-    "siteConfig.healthCheckPath",
-    "siteConfig.cors.allowedOrigins",
+    ...SITE_CONFIG_FIELDS,
     "siteConfig.experiments.rampUpRules",
     "virtualNetworkSubnetId",
   ],
-  "azure-native:web:WebAppSlot": ["slot", "httpsOnly", "siteConfig.minTlsVersion", "siteConfig.ftpsState"],
+  "azure-native:web:WebAppSlot": ["slot", "httpsOnly", "identity.type", ...SITE_CONFIG_FIELDS],
   "azure-native:web:WebAppFtpAllowed": ["allow"],
   "azure-native:web:WebAppScmAllowed": ["allow"],
   "azure-native:web:StaticSite": ["sku.name", "stagingEnvironmentPolicy", "location"],
@@ -117,9 +125,11 @@ export const COMPUTED = "(computed)";
 /** How the plan shows a secret. */
 export const SECRET = "[secret]";
 
+/** The value at a dotted path; an unknown value on the way makes the whole field unknown. */
 function get(obj: unknown, path: string): unknown {
   let v: unknown = obj;
   for (const part of path.split(".")) {
+    if (isUnknown(v)) return v;
     if (v === null || typeof v !== "object") return undefined;
     v = (v as Record<string, unknown>)[part];
   }

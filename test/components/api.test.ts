@@ -587,6 +587,47 @@ describe("Api security on both plans", () => {
     const result = await record(() => new Api("api", args("production")), { preview: true });
     expect(ofType(result, TYPE.role)).toHaveLength(13);
   });
+
+  it("sends the site's and the slot's known settings in a preview, with only the unknown leaves unknown", async () => {
+    // azure-native wraps siteConfig in one Output; one unknown Key Vault reference used to make all of it unknown.
+    const result = await record(() => new Api("api", args("production")), { preview: true });
+    for (const r of [one(result, TYPE.site), one(result, TYPE.slot)]) {
+      const sc = r.inputs.siteConfig as Record<string, unknown>;
+      expect(sc, r.name).toMatchObject({
+        minTlsVersion: "1.2",
+        scmMinTlsVersion: "1.2",
+        ftpsState: "Disabled",
+        remoteDebuggingEnabled: false,
+        http20Enabled: true,
+        netFrameworkVersion: "v4.6",
+        localMySqlEnabled: false,
+        healthCheckPath: "/health",
+        cors: { allowedOrigins: ["https://shop.example.com", "https://www.shop.example.com"] },
+      });
+      const appInsights = (sc.appSettings as { name: string; value: unknown }[]).find(
+        (a) => a.name === "APPLICATIONINSIGHTS_CONNECTION_STRING",
+      );
+      expect(appInsights?.value, r.name).toEqual({ __pulumiUnknown: true });
+    }
+    expect((one(result, TYPE.site).inputs.siteConfig as Record<string, unknown>).experiments).toEqual({
+      rampUpRules: [
+        {
+          name: "canary",
+          actionHostName: "func-shop-prd-99ce2-canary.azurewebsites.net",
+          reroutePercentage: 25,
+        },
+      ],
+    });
+  });
+
+  it("sends Flex Consumption's settings in a preview without the properties FC1 rejects", async () => {
+    const result = await record(() => new Api("api", args("staging")), { preview: true });
+    const sc = one(result, TYPE.site).inputs.siteConfig as Record<string, unknown>;
+    expect(sc).toMatchObject({ minTlsVersion: "1.2", http20Enabled: true, healthCheckPath: "/health" });
+    for (const prop of ["linuxFxVersion", "ftpsState", "netFrameworkVersion", "use32BitWorkerProcess"]) {
+      expect(sc[prop], prop).toBeUndefined();
+    }
+  });
 });
 
 describe("Api argument validation", () => {

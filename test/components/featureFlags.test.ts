@@ -23,6 +23,7 @@ function argsFor(stack: Stack, patch: Partial<FeatureFlagsArgs> = {}): FeatureFl
         ? { mode: "private", privateEndpointSubnetId: SUBNET, dnsZoneId: ZONE }
         : { mode: "public" },
     deployerPrincipalId: DEPLOYER,
+    deployerPrincipalType: cfg.deployer.principalType,
     ...patch,
   };
 }
@@ -134,6 +135,17 @@ describe("FeatureFlags", () => {
     for (const kv of ofType(result, "azure-native:appconfiguration:KeyValue")) {
       expect(kv.dependencies).toContain(raUrn);
     }
+  });
+
+  it("names the deployer's principal type on its grant: ServicePrincipal by default (CI), User when config says so", async () => {
+    // azure-native sends "User" when principalType is unset, which Azure refuses for CI's service principal.
+    const ci = one(await build("production"), "azure-native:authorization:RoleAssignment");
+    expect(ci.inputs.principalType).toBe("ServicePrincipal");
+    const person = one(
+      await build("staging", { deployerPrincipalType: "User" }),
+      "azure-native:authorization:RoleAssignment",
+    );
+    expect(person.inputs.principalType).toBe("User");
   });
 
   it("parents every child to the component and names it from the component name", async () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { Naming } from "../../components/naming";
 import { Observability } from "../../components/observability";
 import { countByType, one, record, expectChildrenOf } from "../support";
 import { stackConfig, namingFor } from "../support/config";
@@ -91,26 +90,5 @@ describe("Observability", () => {
     expect(result.outputs.workspaceCustomerId).toBe("33333333-3333-3333-3333-333333333333");
     expect(result.outputs.appInsightsName).toBe("appi-shop-prd");
     expect(String(result.outputs.actionGroupId)).toMatch(/ActionGroup\/obs-actiongroup$/);
-  });
-
-  it("rejects an empty alert e-mail list", async () => {
-    const cfg = stackConfig("staging");
-    const naming = new Naming({
-      workload: "shop",
-      environment: "staging",
-      location: "westeurope",
-      uniqueSeed: "x",
-    });
-    await expect(
-      record(
-        () =>
-          new Observability("obs", {
-            naming,
-            resourceGroupName: "rg",
-            location: "westeurope",
-            config: { ...cfg.monitoring, alertEmails: [] },
-          }),
-      ),
-    ).rejects.toThrow("monitoring.alertEmails is empty; list at least one address so alerts reach someone");
   });
 });

@@ -176,21 +176,6 @@ describe("Secrets", () => {
     expectChildrenOf(staging, "secrets");
   });
 
-  it("rejects a listed external secret without a value", async () => {
-    const args = argsFor("staging", { externalSecrets: {} });
-    await expect(record(() => new Secrets("secrets", args))).rejects.toThrow(
-      "externalSecrets lacks OPENAI_API_KEY, SENTRY_DSN, SENDGRID_API_KEY: set each with pulumi config set --secret --path 'externalSecrets.<NAME>'",
-    );
-  });
-
-  it("rejects an external secret that secrets.external does not list", async () => {
-    const base = argsFor("staging");
-    const args = { ...base, externalSecrets: { ...base.externalSecrets, STRAY_KEY: pulumi.secret("x") } };
-    await expect(record(() => new Secrets("secrets", args))).rejects.toThrow(
-      "externalSecrets has STRAY_KEY, which secrets.external does not list: add the names there or remove the values",
-    );
-  });
-
   it("rejects private mode without an endpoint subnet and DNS zone", async () => {
     const base = argsFor("production");
     const args = { ...base, network: { ...base.network, privateEndpointSubnetId: undefined } };
