@@ -8,7 +8,7 @@ import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } fro
 import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
-import { PulumiStackDriver } from "./pulumi-driver";
+import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
 import { decisionRecord } from "./report";
 import type { StackOutputs } from "./stack";
 import { VercelRollingRelease } from "./vercel";
@@ -152,7 +152,11 @@ export function buildProgram(): Command {
     .option("--policy-pack <dir>", "policy pack for the production preview", "policies")
     .option("--no-vercel", "leave the Vercel rolling release alone (API canary only)")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage))
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Every command but `metrics` (which reads the deployment log only) reads or changes stacks through the CLI.
+    .hook("preAction", async (_program, action) => {
+      if (action.name() !== "metrics") await requirePulumiCli();
+    });
 
   program
     .command("run", { isDefault: true })

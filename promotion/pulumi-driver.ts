@@ -1,4 +1,4 @@
-import { LocalWorkspace, type Stack, type UpdateSummary } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, type Stack, type UpdateSummary } from "@pulumi/pulumi/automation";
 import { releaseSchema, type ReleaseConfig } from "../config/release";
 import type { RolloutConfig } from "../config/rollout";
 import {
@@ -11,6 +11,28 @@ import {
   type StackOutputs,
   type UpdateRecord,
 } from "./stack";
+
+/** Thrown when the `pulumi` CLI, which the Automation API drives, cannot be run. */
+export class PulumiCliMissingError extends Error {}
+
+/**
+ * Finds the `pulumi` CLI the way the Automation API does (`PulumiCommand.get()`: `pulumi version` on PATH) and
+ * turns a failure into one sentence saying what is missing and what to do, instead of `spawn pulumi ENOENT`.
+ */
+export async function requirePulumiCli(): Promise<PulumiCommand> {
+  try {
+    return await PulumiCommand.get();
+  } catch (err) {
+    const detail = (err instanceof Error ? err.message : String(err)).trim().split("\n").at(-1) ?? "";
+    const what = /ENOENT/.test(detail)
+      ? "the Pulumi CLI (`pulumi`) is not on PATH"
+      : `the Pulumi CLI could not be run (${detail})`;
+    throw new PulumiCliMissingError(
+      `${what}: this tool drives the stacks through it (Automation API). Install the pulumi CLI and put it on ` +
+        "PATH (in CI: the pulumi/actions step), then rerun",
+    );
+  }
+}
 
 /** Where and how the real driver finds the Pulumi project. */
 export interface PulumiDriverOptions {
