@@ -39,8 +39,8 @@ export interface MetricsSource {
 
 /** Supplies bearer tokens for the Log Analytics query API. */
 export interface TokenProvider {
-  /** An access token for `https://api.loganalytics.io/.default`. */
-  token(): Promise<string>;
+  /** An access token for `https://api.loganalytics.io/.default`; should give up when `signal` aborts. */
+  token(signal?: AbortSignal): Promise<string>;
 }
 
 /** Quotes a string as a KQL string literal. */
@@ -90,13 +90,39 @@ export function parseResponse(body: unknown): MetricsResult {
   const stats: { canary?: SlotStats; stable?: SlotStats } = {};
   for (const row of table.rows) {
     const slot = row[iSlot];
-    const requests = Number(row[iReq]);
-    const failed = Number(row[iFail]);
-    const p95 = Number(row[iP95]);
-    if ((slot !== "canary" && slot !== "stable") || !(requests > 0) || !Number.isFinite(p95)) continue;
-    stats[slot] = { requests, errorRatePercent: (failed / requests) * 100, p95Ms: p95 };
+    if (slot !== "canary" && slot !== "stable") continue;
+    const [requests, failed, p95] = [row[iReq], row[iFail], row[iP95]];
+    if (requests === 0) continue;
+    // Fail closed: a value that is not a finite, non-negative number is no data, never a healthy 0.
+    for (const [name, value] of [
+      ["requests", requests],
+      ["failed", failed],
+      ["p95", p95],
+    ] as const) {
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+        return {
+          status: "unavailable",
+          reason: `the ${slot} row's ${name} is ${JSON.stringify(value) ?? String(value)}, not a non-negative number`,
+        };
+      }
+    }
+    const [req, fail, p] = [requests as number, failed as number, p95 as number];
+    if (fail > req) {
+      return { status: "unavailable", reason: `the ${slot} row has ${fail} failed of ${req} requests` };
+    }
+    stats[slot] = { requests: req, errorRatePercent: (fail / req) * 100, p95Ms: p };
   }
   return { status: "ok", ...stats };
+}
+
+/** Rejects with the signal's reason once it aborts, else settles like `promise`. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** The Azure Monitor Logs query REST API (`POST /v1/workspaces/{id}/query`). */
@@ -113,20 +139,23 @@ export class LogAnalyticsMetrics implements MetricsSource {
   async query(q: MetricsQuery): Promise<MetricsResult> {
     const url = `${this.endpoint.replace(/\/$/, "")}/v1/workspaces/${encodeURIComponent(q.workspaceId)}/query`;
     const timespan = `${new Date(q.from).toISOString()}/${new Date(q.to).toISOString()}`;
+    // One deadline for the whole sample: token acquisition, request and body.
+    const signal = AbortSignal.timeout(q.timeoutMs);
     try {
+      const token = await untilAborted(this.tokens.token(signal), signal);
       const res = await fetch(url, {
         method: "POST",
-        headers: { authorization: `Bearer ${await this.tokens.token()}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         body: JSON.stringify({ query: buildQuery(q), timespan }),
-        signal: AbortSignal.timeout(q.timeoutMs),
+        signal,
       });
       if (!res.ok) return { status: "unavailable", reason: `query API answered HTTP ${res.status}` };
       return parseResponse(await res.json());
     } catch (err) {
       const name = err instanceof Error ? err.name : "";
       const reason =
-        name === "TimeoutError"
-          ? `no answer within ${q.timeoutMs} ms`
+        name === "TimeoutError" || signal.aborted
+          ? `no answer within ${q.timeoutMs} ms (token, request and response)`
           : err instanceof Error
             ? err.message
             : String(err);
@@ -137,11 +166,17 @@ export class LogAnalyticsMetrics implements MetricsSource {
 
 /** Tokens from `@azure/identity`'s DefaultAzureCredential (OIDC in CI, the Azure CLI on a laptop). */
 export class AzureTokenProvider implements TokenProvider {
-  private credential: Promise<{ getToken(scope: string): Promise<{ token: string } | null> }> | undefined;
+  private credential:
+    | Promise<{
+        getToken(scope: string, options?: { abortSignal?: AbortSignal }): Promise<{ token: string } | null>;
+      }>
+    | undefined;
 
-  async token(): Promise<string> {
+  async token(signal?: AbortSignal): Promise<string> {
     this.credential ??= import("@azure/identity").then((m) => new m.DefaultAzureCredential());
-    const token = await (await this.credential).getToken("https://api.loganalytics.io/.default");
+    const token = await (
+      await this.credential
+    ).getToken("https://api.loganalytics.io/.default", signal !== undefined ? { abortSignal: signal } : {});
     if (token === null)
       throw new Error("DefaultAzureCredential returned no token for the Log Analytics query API");
     return token.token;

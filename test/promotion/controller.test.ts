@@ -164,6 +164,31 @@ describe("no data is not success", () => {
     expect(Date.parse(result.state!.stages[0]!.endedAt!) - stageStart).toBe(6 * 60_000);
   });
 
+  it("NaN or negative canary stats from a metrics source are inconclusive, never healthy, and fail safe", async () => {
+    for (const canary of [
+      { requests: 400, errorRatePercent: Number.NaN, p95Ms: 220 },
+      { requests: 400, errorRatePercent: 0.4, p95Ms: -1 },
+    ]) {
+      const s = scenario();
+      s.gates.query = async () => ({
+        status: "ok",
+        canary,
+        stable: { requests: 3600, errorRatePercent: 0.3, p95Ms: 200 },
+      });
+      const result = await s.controller.promote({ from: "staging", to: "production" });
+
+      expect(result.outcome).toBe("rolled-back");
+      expect(result.reason).toBe("4 consecutive samples without a healthy result (limit 4): failing safe");
+      expect(result.state?.stages[0]?.healthy).toBe(0);
+      expect(result.state?.samples.map((x) => x.verdict)).toEqual(Array(4).fill("inconclusive"));
+      expect(result.state?.samples[0]?.noData).toBe(
+        Number.isNaN(canary.errorRatePercent)
+          ? "canary errorRatePercent is NaN: not a non-negative number"
+          : "canary p95Ms is -1: not a non-negative number",
+      );
+    }
+  });
+
   it("too few canary requests count as no data, naming the numbers", async () => {
     const s = scenario({ rollout: { gates: { minRequests: 1000, inconclusiveLimit: 2 } } });
     const result = await s.controller.promote({ from: "staging", to: "production" });

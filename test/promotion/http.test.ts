@@ -225,6 +225,40 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
   });
 });
 
+describe("per-sample timeout", () => {
+  it("covers token acquisition: a token provider that never answers gives no data within the timeout", async () => {
+    world.queryStatus = 200;
+    const queriesBefore = world.queries.length;
+    let aborted = false;
+    const m = new LogAnalyticsMetrics(
+      {
+        token: (signal) =>
+          new Promise<string>(() => signal?.addEventListener("abort", () => (aborted = true))),
+      },
+      base,
+    );
+    const started = performance.now();
+    const r = await m.query({
+      workspaceId: "w",
+      canaryRole: "a-canary",
+      stableRole: "a",
+      from: 0,
+      to: 60_000,
+      timeoutMs: 300,
+    });
+    const elapsed = performance.now() - started;
+
+    expect(r).toEqual({
+      status: "unavailable",
+      reason: "query failed: no answer within 300 ms (token, request and response)",
+    });
+    expect(aborted).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(2000);
+    expect(world.queries.length).toBe(queriesBefore);
+  });
+});
+
 describe("query API response parsing", () => {
   it("reads per-slot stats from the tables/columns/rows shape", () => {
     expect(
@@ -243,6 +277,21 @@ describe("query API response parsing", () => {
 
   it("a result without rows has no slot stats", () => {
     expect(parseResponse(table([]))).toEqual({ status: "ok" });
+  });
+
+  it("null, non-numeric, negative or impossible values are unavailable (no data), never a healthy 0", () => {
+    const cases: [unknown[], string][] = [
+      [["canary", 200, null, 300], "the canary row's failed is null, not a non-negative number"],
+      [["canary", 200, "3", 300], 'the canary row\'s failed is "3", not a non-negative number'],
+      [["canary", 200, 3, "NaN"], 'the canary row\'s p95 is "NaN", not a non-negative number'],
+      [["canary", -5, 0, 300], "the canary row's requests is -5, not a non-negative number"],
+      [["canary", 200, -1, 300], "the canary row's failed is -1, not a non-negative number"],
+      [["stable", 200, 3, null], "the stable row's p95 is null, not a non-negative number"],
+      [["canary", 200, 201, 300], "the canary row has 201 failed of 200 requests"],
+    ];
+    for (const [row, reason] of cases) {
+      expect(parseResponse(table([row])), JSON.stringify(row)).toEqual({ status: "unavailable", reason });
+    }
   });
 
   it("a body without tables is unavailable", () => {
