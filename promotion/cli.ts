@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { styleText } from "node:util";
@@ -10,7 +11,7 @@ import { httpHealthProbe } from "./gates/health";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
 import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
 import { decisionRecord } from "./report";
-import type { StackOutputs } from "./stack";
+import type { PolicyOptions, StackOutputs } from "./stack";
 import { VercelRollingRelease } from "./vercel";
 
 function stackName(value: string): string {
@@ -37,11 +38,28 @@ function isoTime(value: string): string {
   return new Date(t).toISOString();
 }
 
-interface Common {
+/** Options every command takes. */
+export interface Common {
   workDir: string;
   stateDir: string;
   policyPack: string;
+  policyPackConfigDir?: string;
   vercel: boolean;
+}
+
+/** The pack and the stack's policy config (`<dir>/<stack>.json`, the file `pulumi up` of that stack uses). */
+export function policyFor(common: Common, workDir: string): (stack: string) => PolicyOptions {
+  const pack = resolve(workDir, common.policyPack);
+  const dir = resolve(workDir, common.policyPackConfigDir ?? join(common.policyPack, "config"));
+  return (stack) => {
+    const config = join(dir, `${stack}.json`);
+    if (!existsSync(config)) {
+      throw new Error(
+        `the policy config of stack ${stack}, ${config}, does not exist; --policy-pack-config-dir must name the folder holding <stack>.json for each stack`,
+      );
+    }
+    return { policyPacks: [pack], policyPackConfigs: [config] };
+  };
 }
 
 function color(style: Parameters<typeof styleText>[0], text: string): string {
@@ -95,7 +113,7 @@ function controller(common: Common): PromotionController {
       });
     },
     stateDir: resolve(common.stateDir),
-    policyPacks: [resolve(workDir, common.policyPack)],
+    policy: policyFor(common, workDir),
     onLine: (line) => process.stderr.write(`${line}\n`),
     onSample: printSample,
   });
@@ -149,7 +167,11 @@ export function buildProgram(): Command {
     )
     .option("--work-dir <dir>", "directory holding Pulumi.yaml", ".")
     .option("--state-dir <dir>", "state, lock, decision records and deployment log", ".promotion")
-    .option("--policy-pack <dir>", "policy pack for the production preview", "policies")
+    .option("--policy-pack <dir>", "policy pack for the preview and every stage up", "policies")
+    .option(
+      "--policy-pack-config-dir <dir>",
+      "folder of the per-stack policy config files <stack>.json (default <policy-pack>/config)",
+    )
     .option("--no-vercel", "leave the Vercel rolling release alone (API canary only)")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage))
     .showHelpAfterError()

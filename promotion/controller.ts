@@ -5,7 +5,7 @@ import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
 import { checkCandidate, maintenanceWindowRefusal } from "./preflight";
-import { artifactId, type StackDriver, type StackOutputs } from "./stack";
+import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
 import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
 import type { FrontendRollout } from "./vercel";
@@ -23,8 +23,8 @@ export interface ControllerDeps {
   readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
   /** Directory of the state files, lock files, decision records and the deployment log. */
   readonly stateDir: string;
-  /** Policy packs the production preview runs with. */
-  readonly policyPacks: string[];
+  /** The policy packs, with the stack's policy config, that the preflight preview and each stage `up` run. */
+  readonly policy: (stack: string) => PolicyOptions;
   /** Receives progress lines for a person at a terminal. */
   readonly onLine: (line: string) => void;
   /** Receives each gate sample as it is taken. */
@@ -126,6 +126,7 @@ export class PromotionController {
       frontend: this.deps.frontend,
       store,
       lock,
+      policy: this.deps.policy(state.stack),
       log: (s, message) => this.log(s, message),
       ...(this.deps.onSample !== undefined ? { onSample: this.deps.onSample } : {}),
       rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
@@ -329,11 +330,18 @@ export class PromotionController {
       events: [],
     };
     const original = await target.readRelease();
+    const policy = this.deps.policy(target.name);
     await target.writeRelease(releaseAt(state, plan.stages[0]!.percentage));
-    const preview = await target.preview({ policyPacks: this.deps.policyPacks });
+    const preview = await target.preview(policy);
     if (!preview.ok) {
       if (original !== undefined) await target.writeRelease(original);
-      return this.refuse(`the ${target.name} preview with the policy pack failed: ${preview.summary}`);
+      const why =
+        preview.policyViolations !== undefined && preview.policyViolations.length > 0
+          ? `mandatory policies violated: ${preview.policyViolations.join(", ")}`
+          : preview.summary;
+      return this.refuse(
+        `the ${target.name} preview with the policy pack (config ${policy.policyPackConfigs.join(", ")}) failed: ${why}; ${target.name}'s release config is restored`,
+      );
     }
     state.preview = preview.summary;
     this.log(

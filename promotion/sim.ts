@@ -4,7 +4,7 @@ import { VirtualClock } from "./clock";
 import { PromotionController, type ControllerDeps } from "./controller";
 import type { HealthProbe, HealthResult } from "./gates/health";
 import type { MetricsQuery, MetricsResult, MetricsSource } from "./gates/metrics";
-import type { OperationResult, StackDriver, StackOutputs, UpdateRecord } from "./stack";
+import type { OperationResult, PolicyOptions, StackDriver, StackOutputs, UpdateRecord } from "./stack";
 import type { PromotionState, StateStore } from "./state";
 import type { FrontendRollout, FrontendStatus } from "./vercel";
 
@@ -60,6 +60,8 @@ export interface StackOp {
   readonly at: number;
   readonly release?: ReleaseConfig;
   readonly ok?: boolean;
+  /** The policy packs and config files a preview or `up` ran with. */
+  readonly policy?: Partial<PolicyOptions>;
 }
 
 /** A fake stack: config, the release deployed by the last successful update, and a history. */
@@ -71,8 +73,11 @@ export class FakeStack implements StackDriver {
   rollout: RolloutConfig;
   /** Decides whether an `up` succeeds; default always. */
   upOutcome: (release: ReleaseConfig, attempt: number) => boolean = () => true;
-  /** Whether the preview passes the policy pack. */
-  previewOk = true;
+  /**
+   * Mandatory policies the stack's resources violate, as the engine would report them in `policyEvent`s; a
+   * preview or `up` run with a policy pack fails on them (one without a pack does not check).
+   */
+  policyViolations: string[] = [];
   /** Simulated duration of an `up`, ms. */
   upMs = 0;
   /** Called when an `up` is issued (before it runs). */
@@ -111,30 +116,45 @@ export class FakeStack implements StackDriver {
     this.ops.push({ op: "writeRelease", at: this.clock.now(), release: structuredClone(release) });
   }
 
-  async preview(): Promise<OperationResult> {
+  private policyFailure(policy: Partial<PolicyOptions>): OperationResult | undefined {
+    if ((policy.policyPacks?.length ?? 0) === 0 || this.policyViolations.length === 0) return undefined;
+    return {
+      ok: false,
+      summary: `mandatory policies violated: ${this.policyViolations.join(", ")}`,
+      policyViolations: [...this.policyViolations],
+    };
+  }
+
+  async preview(options: PolicyOptions): Promise<OperationResult> {
     await this.crasher.step(`${this.name}.preview`);
+    const policy = { policyPacks: options.policyPacks, policyPackConfigs: options.policyPackConfigs };
+    const failed = this.policyFailure(policy);
     this.ops.push({
       op: "preview",
       at: this.clock.now(),
       release: structuredClone(this.config),
-      ok: this.previewOk,
+      ok: failed === undefined,
+      policy,
     });
-    return this.previewOk
-      ? { ok: true, summary: "update 1" }
-      : { ok: false, summary: "policy violation: azure-webapp-enforce-min-tls (mandatory)" };
+    return failed ?? { ok: true, summary: "update 1" };
   }
 
-  async up(): Promise<OperationResult> {
+  async up(options: { message: string } & Partial<PolicyOptions>): Promise<OperationResult> {
     await this.crasher.step(`${this.name}.up`);
     const release = structuredClone(this.config);
     const attempt = this.ops.filter((o) => o.op === "up").length;
+    const policy = {
+      ...(options.policyPacks !== undefined ? { policyPacks: options.policyPacks } : {}),
+      ...(options.policyPackConfigs !== undefined ? { policyPackConfigs: options.policyPackConfigs } : {}),
+    };
     this.onUp?.(release);
     const start = this.clock.now();
     this.updates.unshift({ kind: "update", result: "in-progress", startTime: start });
     await this.crasher.step(`${this.name}.up:running`);
     this.clock.advance(this.upMs);
-    const ok = this.upOutcome(release, attempt);
-    this.ops.push({ op: "up", at: start, release, ok });
+    const failed = this.policyFailure(policy);
+    const ok = failed === undefined && this.upOutcome(release, attempt);
+    this.ops.push({ op: "up", at: start, release, ok, policy });
     this.updates[0] = {
       kind: "update",
       result: ok ? "succeeded" : "failed",
@@ -144,6 +164,7 @@ export class FakeStack implements StackDriver {
     };
     if (ok) this.deployed = release;
     await this.crasher.step(`${this.name}.up:done`);
+    if (failed !== undefined) return failed;
     return ok
       ? { ok: true, summary: "update 1" }
       : { ok: false, summary: "error: the Function App update failed" };
@@ -355,7 +376,10 @@ export function buildScenario(options: ScenarioOptions) {
     metrics: gates,
     frontend: () => (options.frontend === false ? undefined : frontend),
     stateDir: options.stateDir,
-    policyPacks: ["policies"],
+    policy: (stack) => ({
+      policyPacks: ["policies"],
+      policyPackConfigs: [`policies/config/${stack}.json`],
+    }),
     onLine: (line) => lines.push(line),
     store: () => store,
     rollbackRetry: { attempts: 3, delayMs: 1 },

@@ -1,7 +1,10 @@
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { rolloutSchema } from "../../config/rollout";
 import { exitCodes } from "../../promotion/controller";
+import { policyFor } from "../../promotion/cli";
 import { maintenanceWindowRefusal } from "../../promotion/preflight";
+import { policyCollector } from "../../promotion/pulumi-driver";
 import { artifact } from "../../promotion/sim";
 import { scenario, shape } from "./helpers";
 
@@ -82,16 +85,59 @@ describe("candidate check against staging", () => {
 });
 
 describe("production preflight", () => {
-  it("refuses when the preview fails the policy pack and restores the config", async () => {
+  it("refuses when the preview fails the policy pack, naming the policies, and restores the config", async () => {
     const s = scenario();
-    s.production.previewOk = false;
+    s.production.policyViolations = [
+      "azure-webapp-enforce-min-tls",
+      "postgresql-server-enable-high-availability",
+    ];
     const result = await s.controller.promote({ from: "staging", to: "production" });
 
+    expect(result.outcome).toBe("refused");
     expect(result.reason).toBe(
-      "the production preview with the policy pack failed: policy violation: azure-webapp-enforce-min-tls (mandatory)",
+      "the production preview with the policy pack (config policies/config/production.json) failed: " +
+        "mandatory policies violated: azure-webapp-enforce-min-tls, postgresql-server-enable-high-availability; " +
+        "production's release config is restored",
     );
     expect(shape(s.production.config)).toBe("1.0.0/-@0");
     expect(s.production.ops.filter((o) => o.op === "up")).toHaveLength(0);
+  });
+
+  it("runs the preview and every stage and finalize up with the policy pack and production's policy config", async () => {
+    const s = scenario();
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("promoted");
+    const withPolicy = { policyPacks: ["policies"], policyPackConfigs: ["policies/config/production.json"] };
+    expect(s.production.ops.filter((o) => o.op !== "writeRelease").map((o) => [o.op, o.policy])).toEqual([
+      ["preview", withPolicy],
+      ["up", withPolicy],
+      ["up", withPolicy],
+      ["up", withPolicy],
+      ["up", withPolicy],
+    ]);
+  });
+
+  it("a rollback up runs without the policy pack, so a policy can never block the way back", async () => {
+    const s = scenario();
+    s.production.onUp = (release) => {
+      if (release.canaryPercentage === 50) s.production.policyViolations = ["azure-webapp-enforce-min-tls"];
+    };
+    s.production.upOutcome = () => true;
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe(
+      "stage 2 (50%) up failed: mandatory policies violated: azure-webapp-enforce-min-tls",
+    );
+    expect(
+      s.production.ops.filter((o) => o.op === "up").map((o) => [o.release!.canaryPercentage, o.ok, o.policy]),
+    ).toEqual([
+      [10, true, { policyPacks: ["policies"], policyPackConfigs: ["policies/config/production.json"] }],
+      [50, false, { policyPacks: ["policies"], policyPackConfigs: ["policies/config/production.json"] }],
+      [0, true, {}],
+    ]);
+    expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
   });
 
   it("refuses outside the enforced maintenance window, naming the next opening", async () => {
@@ -138,6 +184,56 @@ describe("production preflight", () => {
 
     expect(result.outcome).toBe("promoted");
     expect(s.frontend.calls).toEqual([]);
+  });
+});
+
+describe("policy pack and config", () => {
+  const root = join(__dirname, "../..");
+
+  it("pairs the pack with the stack's config file under <pack>/config", () => {
+    const policy = policyFor(
+      { workDir: root, stateDir: ".promotion", policyPack: "policies", vercel: true },
+      root,
+    );
+    expect(policy("production")).toEqual({
+      policyPacks: [join(root, "policies")],
+      policyPackConfigs: [join(root, "policies/config/production.json")],
+    });
+  });
+
+  it("a stack without a policy config file is an error naming the file and the option", () => {
+    const policy = policyFor(
+      { workDir: root, stateDir: ".promotion", policyPack: "policies", vercel: true },
+      root,
+    );
+    expect(() => policy("qa")).toThrow(
+      `the policy config of stack qa, ${join(root, "policies/config/qa.json")}, does not exist; --policy-pack-config-dir must name the folder holding <stack>.json for each stack`,
+    );
+  });
+
+  it("the driver names each mandatory policy the engine reports once, and ignores advisory ones", () => {
+    const c = policyCollector();
+    const event = (policyName: string, enforcementLevel: "mandatory" | "warning") => ({
+      sequence: 1,
+      timestamp: 1,
+      policyEvent: {
+        message: "m",
+        color: "never",
+        policyName,
+        policyPackName: "webapp-platform-policies",
+        policyPackVersion: "0.1.0",
+        policyPackVersionTag: "0.1.0",
+        enforcementLevel,
+      },
+    });
+    c.onEvent(event("azure-webapp-enforce-min-tls", "mandatory"));
+    c.onEvent(event("postgresql-configuration-enable-logging", "warning"));
+    c.onEvent(event("azure-webapp-enforce-min-tls", "mandatory"));
+    c.onEvent(event("postgresql-server-enable-high-availability", "mandatory"));
+    expect(c.violations).toEqual([
+      "azure-webapp-enforce-min-tls",
+      "postgresql-server-enable-high-availability",
+    ]);
   });
 });
 

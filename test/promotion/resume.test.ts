@@ -106,9 +106,9 @@ describe("lock", () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const up = s.production.up.bind(s.production);
-    s.production.up = async () => {
+    s.production.up = async (options) => {
       await gate;
-      return up();
+      return up(options);
     };
     const first = s.controller.promote({ from: "staging", to: "production" });
     await new Promise((r) => setTimeout(r, 20));
