@@ -139,7 +139,7 @@ export class PromotionController {
   promote(req: PromoteRequest): Promise<RunResult> {
     return this.locked(req.to, async (lock, runId) => {
       const store = this.store(req.to);
-      const previous = await store.load();
+      const previous = await this.settlePreflight(store, await store.load());
       if (isActive(previous)) {
         if (req.expectVersion !== undefined && req.expectVersion !== previous.candidate.version) {
           return this.refuse(
@@ -164,8 +164,10 @@ export class PromotionController {
       const outputs = await target.outputs();
       const recovered = await this.recoverUnknown(target, outputs);
       if (recovered !== undefined) return recovered;
-      const state = await this.preflight(req, target, outputs, runId);
+      const state = await this.preflight(req, target, outputs, runId, store);
       if ("exitCode" in state) return state;
+      state.phase = "stage";
+      delete state.restoreRelease;
       await store.save(state);
       return this.drive(state, store, lock, false, req.signal);
     });
@@ -175,7 +177,7 @@ export class PromotionController {
   rollback(stack: string, reason: string): Promise<RunResult> {
     return this.locked(stack, async (lock) => {
       const store = this.store(stack);
-      const state = await store.load();
+      const state = await this.settlePreflight(store, await store.load());
       if (isActive(state)) {
         if (state.phase !== "rollback")
           decideRollback({ clock: this.deps.clock, log: (s, m) => this.log(s, m) }, state, reason);
@@ -239,6 +241,32 @@ export class PromotionController {
     return undefined;
   }
 
+  /**
+   * A run that stopped in its preflight (crash or kill during the preview) left the stack's release config
+   * changed: put back the journaled config and close the run, before anything else.
+   */
+  private async settlePreflight(
+    store: StateStore,
+    state: PromotionState | undefined,
+  ): Promise<PromotionState | undefined> {
+    if (state?.phase !== "preflight") return state;
+    if (state.restoreRelease !== undefined)
+      await this.deps.driver(state.stack).writeRelease(state.restoreRelease);
+    delete state.restoreRelease;
+    Object.assign(state, {
+      phase: "done",
+      outcome: "interrupted",
+      reason: `the preflight of run ${state.runId} stopped before its first stage`,
+      endedAt: this.iso(),
+    });
+    this.log(
+      state,
+      `run ${state.runId} stopped during its preflight preview: ${state.stack}'s release config restored from the journal`,
+    );
+    await store.save(state);
+    return state;
+  }
+
   private refuse(reason: string): RunResult {
     this.log(undefined, `refused: ${reason}`);
     return { outcome: "refused", exitCode: exitCodes.refused, reason };
@@ -249,6 +277,7 @@ export class PromotionController {
     target: StackDriver,
     outputs: StackOutputs,
     runId: string,
+    store: StateStore,
   ): Promise<PromotionState | RunResult> {
     const source = this.deps.driver(req.from);
     const [plan, sourcePlan] = await Promise.all([target.readRollout(), source.readRollout()]);
@@ -331,17 +360,23 @@ export class PromotionController {
     };
     const original = await target.readRelease();
     const policy = this.deps.policy(target.name);
+    // Journal first: a crash between this config write and the end of the preflight is undone by the next run.
+    state.phase = "preflight";
+    if (original !== undefined) state.restoreRelease = original;
+    await store.save(state);
     await target.writeRelease(releaseAt(state, plan.stages[0]!.percentage));
     const preview = await target.preview(policy);
     if (!preview.ok) {
       if (original !== undefined) await target.writeRelease(original);
+      delete state.restoreRelease;
+      Object.assign(state, { phase: "done", outcome: "refused", endedAt: this.iso() });
       const why =
         preview.policyViolations !== undefined && preview.policyViolations.length > 0
           ? `mandatory policies violated: ${preview.policyViolations.join(", ")}`
           : preview.summary;
-      return this.refuse(
-        `the ${target.name} preview with the policy pack (config ${policy.policyPackConfigs.join(", ")}) failed: ${why}; ${target.name}'s release config is restored`,
-      );
+      state.reason = `the ${target.name} preview with the policy pack (config ${policy.policyPackConfigs.join(", ")}) failed: ${why}; ${target.name}'s release config is restored`;
+      await store.save(state);
+      return this.refuse(state.reason);
     }
     state.preview = preview.summary;
     this.log(

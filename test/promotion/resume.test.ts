@@ -85,6 +85,28 @@ describe("crash between any two steps, then a rerun", () => {
     expectConsistent(s, "rolled-back");
   });
 
+  it("a crash during the preflight preview leaves production's release config restored by the next run", async () => {
+    const probe = scenario({ crasher: new Crasher() });
+    await probe.controller.promote({ from: "staging", to: "production" });
+    const crasher = new Crasher(probe.crasher.labels.indexOf("production.preview") + 1);
+    const s = scenario({ crasher, lock: { pid: deadPid } });
+    void s.controller.promote({ from: "staging", to: "production" });
+
+    expect(await crasher.crashed).toBe("production.preview");
+    expect(shape(s.production.config)).toBe("1.0.0/2.0.0@10");
+    crasher.disarm();
+    const rerun = new PromotionController({ ...s.deps, lock: {} });
+    const result = await rerun.rollback("production", "manual");
+
+    expect(shape(s.production.config)).toBe("1.0.0/-@0");
+    expect(result.outcome).toBe("nothing-to-do");
+    expect(s.production.ops.filter((o) => o.op === "up")).toHaveLength(0);
+    expect(s.lines.filter((l) => l.includes("preflight preview")).map((l) => l.slice(9))).toEqual([
+      `run ${(s.store as MemoryStateStore).state!.runId} stopped during its preflight preview: production's release config restored from the journal`,
+    ]);
+    expect((s.store as MemoryStateStore).state).toMatchObject({ phase: "done", outcome: "interrupted" });
+  });
+
   it("with the state lost, a rerun rolls production back from an unknown percentage before promoting", async () => {
     const s = scenario();
     s.production.deployed = { stable: s.stable, candidate: s.candidate, canaryPercentage: 50 };
