@@ -308,7 +308,10 @@ export class PromotionController {
         `${target.name} exports no api.canaryHealthUrl; a canary rollout needs the canary slot`,
       );
     }
-    const minutes = plan.stages.reduce((sum, s) => sum + s.bakeMinutes, 0);
+    const minutes = plan.stages.reduce(
+      (sum, s) => sum + (s.bakeMinutes === 0 ? 0 : s.bakeMinutes + plan.ingestionDelaySeconds / 60),
+      0,
+    );
     if (plan.maintenanceWindow.enforce) {
       const refusal = maintenanceWindowRefusal(plan.maintenanceWindow, now, minutes);
       if (refusal !== undefined && req.ignoreMaintenanceWindow !== true) return this.refuse(refusal);

@@ -149,6 +149,12 @@ export async function checkCandidate(input: CandidateCheckInput): Promise<Candid
       reason: `${source.name} p95 over the soak was ${Math.round(stats.p95Ms)} ms > ${g.maxP95LatencyMs} ms`,
     };
   }
+  if (g.maxP99LatencyMs !== null && stats.p99Ms > g.maxP99LatencyMs) {
+    return {
+      ok: false,
+      reason: `${source.name} p99 over the soak was ${Math.round(stats.p99Ms)} ms > ${g.maxP99LatencyMs} ms`,
+    };
+  }
   return {
     ok: true,
     candidate,

@@ -247,20 +247,27 @@ export class MemoryStateStore implements StateStore {
 }
 
 /** A gate fault that starts at a moment of simulated time. */
-export type Fault = "health" | "error-rate" | "latency" | "no-data";
+export type Fault = "health" | "error-rate" | "latency" | "p99" | "memory" | "no-data";
 
-/** Scripted gates: healthy traffic until `faultAt`, then the fault. Each sample costs `sampleMs` of simulated time. */
+/**
+ * Scripted gates: healthy traffic until `faultAt`, then the fault. Each sample costs `sampleMs` of simulated
+ * time. Metric faults (error rate, latency, p99, memory) reach the query `ingestionDelayMs` after they start,
+ * as Application Insights telemetry reaches Log Analytics; health and query failures are seen at once.
+ */
 export class ScriptedGates implements HealthProbe, MetricsSource {
   fault: Fault | undefined;
   faultAt = Number.POSITIVE_INFINITY;
   sampleMs = 0;
+  ingestionDelayMs = 0;
   probes = 0;
   queries: MetricsQuery[] = [];
 
   constructor(private readonly clock: VirtualClock) {}
 
   private bad(kind: Fault): boolean {
-    return this.fault === kind && this.clock.now() >= this.faultAt;
+    const seenFrom =
+      kind === "health" || kind === "no-data" ? this.faultAt : this.faultAt + this.ingestionDelayMs;
+    return this.fault === kind && this.clock.now() >= seenFrom;
   }
 
   async probe(): Promise<HealthResult> {
@@ -281,8 +288,16 @@ export class ScriptedGates implements HealthProbe, MetricsSource {
         requests: 400,
         errorRatePercent: bad("error-rate") ? 12 : 0.4,
         p95Ms: bad("latency") ? 1800 : 220,
+        p99Ms: bad("latency") ? 2400 : bad("p99") ? 900 : 310,
+        ...(q.memory === true ? { memoryMb: bad("memory") ? 1536 : 410 } : {}),
       },
-      stable: { requests: 3600, errorRatePercent: 0.3, p95Ms: 200 },
+      stable: {
+        requests: 3600,
+        errorRatePercent: 0.3,
+        p95Ms: 200,
+        p99Ms: 280,
+        ...(q.memory === true ? { memoryMb: 400 } : {}),
+      },
     };
   }
 }
@@ -310,6 +325,18 @@ export function fakeOutputs(stack: string, canary: boolean): Omit<StackOutputs, 
     vercel: { projectId: `prj_${stack}` },
   };
 }
+
+/**
+ * Staging's rollout plan as committed in Pulumi.staging.yaml (a test keeps the two equal): one stage, a 5 min
+ * budget, which with the 180 s ingestion delay needs 30 s samples and 3 inconclusive samples at most
+ * (30 x 3 + 10 + 180 = 280 s).
+ */
+export const stagingRolloutInput: RolloutInput = {
+  rollbackBudgetMinutes: 5,
+  intervalSeconds: 30,
+  gates: { inconclusiveLimit: 3 },
+  stages: [{ percentage: 100, bakeMinutes: 5 }],
+};
 
 /** Options of {@link buildScenario}. */
 export interface ScenarioOptions {
@@ -344,7 +371,7 @@ export function buildScenario(options: ScenarioOptions) {
     { stable: candidate, canaryPercentage: 0 },
     fakeOutputs("staging", false),
     clock,
-    options.stagingRollout ?? { rollbackBudgetMinutes: 5 },
+    options.stagingRollout ?? stagingRolloutInput,
   );
   staging.seedUpdate({ stable, canaryPercentage: 0 }, 26 * 3_600_000);
   staging.seedUpdate({ stable: candidate, canaryPercentage: 0 }, options.stagingRanMs ?? 2 * 3_600_000);
@@ -358,6 +385,7 @@ export function buildScenario(options: ScenarioOptions) {
   );
   production.seedUpdate({ stable, canaryPercentage: 0 }, 24 * 3_600_000);
   const gates = new ScriptedGates(clock);
+  gates.ingestionDelayMs = production.rollout.ingestionDelaySeconds * 1000;
   const frontend = new FakeFrontend(
     production.rollout.stages.map((s) => s.percentage),
     crasher,

@@ -82,6 +82,15 @@ export class GateEvaluator {
       if (g.maxP95LatencyMs !== null && canary.p95Ms > g.maxP95LatencyMs) {
         breaches.push(`p95 ${Math.round(canary.p95Ms)} ms > ${g.maxP95LatencyMs} ms`);
       }
+      if (g.maxP99LatencyMs !== null && canary.p99Ms > g.maxP99LatencyMs) {
+        breaches.push(`p99 ${Math.round(canary.p99Ms)} ms > ${g.maxP99LatencyMs} ms`);
+      }
+      if (g.maxMemoryMb !== null) {
+        if (canary.memoryMb === undefined)
+          noData = "the canary reported no memory (Private Bytes) in the window";
+        else if (canary.memoryMb > g.maxMemoryMb)
+          breaches.push(`memory ${Math.round(canary.memoryMb)} MB > ${g.maxMemoryMb} MB`);
+      }
       if (g.maxP95LatencyRatio !== null) {
         if (baseline === undefined || baseline <= 0) {
           noData = "no stable baseline p95 for the latency ratio gate";

@@ -8,6 +8,10 @@ export interface SlotStats {
   readonly errorRatePercent: number;
   /** 95th percentile of request duration, ms. */
   readonly p95Ms: number;
+  /** 99th percentile of request duration, ms. */
+  readonly p99Ms: number;
+  /** Highest `Private Bytes` of the slot's instances in the window, MB; present only when asked for and reported. */
+  readonly memoryMb?: number;
 }
 
 /** What a metrics query found: per-slot stats (a slot without requests is absent), or why there is no data. */
@@ -27,6 +31,8 @@ export interface MetricsQuery {
   readonly from: number;
   /** Window end, ms since the epoch. */
   readonly to: number;
+  /** Also read the slots' memory (`AppPerformanceCounters`, `Private Bytes`); only when the memory gate is on. */
+  readonly memory?: boolean;
   /** Give up after this many ms. */
   readonly timeoutMs: number;
 }
@@ -48,16 +54,36 @@ export function kqlString(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-/** The KQL the gates run over workspace-based Application Insights (`AppRequests`), one row per slot. */
-export function buildQuery(q: Pick<MetricsQuery, "canaryRole" | "stableRole" | "from" | "to">): string {
+/**
+ * The KQL the gates run over workspace-based Application Insights, one row per slot: requests, failed, p95 and
+ * p99 from `AppRequests`; with `memory`, the highest `Private Bytes` from `AppPerformanceCounters` (columns
+ * `Name`, `Value`, `AppRoleName`: https://learn.microsoft.com/azure/azure-monitor/reference/tables/appperformancecounters),
+ * in bytes, joined by slot (null for a slot that reported none).
+ */
+export function buildQuery(
+  q: Pick<MetricsQuery, "canaryRole" | "stableRole" | "from" | "to" | "memory">,
+): string {
   const from = new Date(q.from).toISOString();
   const to = new Date(q.to).toISOString();
-  return [
-    "AppRequests",
+  const scope = [
     `| where TimeGenerated between (datetime(${from}) .. datetime(${to}))`,
     `| where AppRoleName in (${kqlString(q.canaryRole)}, ${kqlString(q.stableRole)})`,
     `| extend slot = iff(AppRoleName == ${kqlString(q.canaryRole)}, 'canary', 'stable')`,
-    "| summarize requests = count(), failed = countif(Success == false), p95 = percentile(DurationMs, 95) by slot",
+  ];
+  const requests = [
+    "AppRequests",
+    ...scope,
+    "| summarize requests = count(), failed = countif(Success == false), p95 = percentile(DurationMs, 95), p99 = percentile(DurationMs, 99) by slot",
+  ];
+  if (q.memory !== true) return requests.join("\n");
+  return [
+    "let memory = AppPerformanceCounters",
+    ...scope,
+    "| where Name == 'Private Bytes'",
+    "| summarize memoryBytes = max(Value) by slot;",
+    ...requests,
+    "| join kind=leftouter memory on slot",
+    "| project slot, requests, failed, p95, p99, memoryBytes",
   ].join("\n");
 }
 
@@ -80,24 +106,35 @@ export function parseResponse(body: unknown): MetricsResult {
     return { status: "unavailable", reason: "the response is not a query result (no tables)" };
   const table = parsed.data.tables.find((t) => t.name === "PrimaryResult") ?? parsed.data.tables[0]!;
   const col = (name: string) => table.columns.findIndex((c) => c.name === name);
-  const [iSlot, iReq, iFail, iP95] = [col("slot"), col("requests"), col("failed"), col("p95")];
-  if ([iSlot, iReq, iFail, iP95].some((i) => i < 0)) {
+  const [iSlot, iReq, iFail, iP95, iP99, iMem] = [
+    col("slot"),
+    col("requests"),
+    col("failed"),
+    col("p95"),
+    col("p99"),
+    col("memoryBytes"),
+  ];
+  if ([iSlot, iReq, iFail, iP95, iP99].some((i) => i < 0)) {
     return {
       status: "unavailable",
-      reason: "the result lacks one of the columns slot, requests, failed, p95",
+      reason: "the result lacks one of the columns slot, requests, failed, p95, p99",
     };
   }
   const stats: { canary?: SlotStats; stable?: SlotStats } = {};
   for (const row of table.rows) {
     const slot = row[iSlot];
     if (slot !== "canary" && slot !== "stable") continue;
-    const [requests, failed, p95] = [row[iReq], row[iFail], row[iP95]];
+    const [requests, failed, p95, p99] = [row[iReq], row[iFail], row[iP95], row[iP99]];
+    // A slot without memory counters has null (left outer join): no memory data, judged by the gate.
+    const memory = iMem < 0 || row[iMem] === null ? undefined : row[iMem];
     if (requests === 0) continue;
     // Fail closed: a value that is not a finite, non-negative number is no data, never a healthy 0.
     for (const [name, value] of [
       ["requests", requests],
       ["failed", failed],
       ["p95", p95],
+      ["p99", p99],
+      ...(memory !== undefined ? [["memoryBytes", memory] as const] : []),
     ] as const) {
       if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
         return {
@@ -110,7 +147,13 @@ export function parseResponse(body: unknown): MetricsResult {
     if (fail > req) {
       return { status: "unavailable", reason: `the ${slot} row has ${fail} failed of ${req} requests` };
     }
-    stats[slot] = { requests: req, errorRatePercent: (fail / req) * 100, p95Ms: p };
+    stats[slot] = {
+      requests: req,
+      errorRatePercent: (fail / req) * 100,
+      p95Ms: p,
+      p99Ms: p99 as number,
+      ...(memory !== undefined ? { memoryMb: (memory as number) / 1_048_576 } : {}),
+    };
   }
   return { status: "ok", ...stats };
 }

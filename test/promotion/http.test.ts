@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PromotionController } from "../../promotion/controller";
 import { httpHealthProbe } from "../../promotion/gates/health";
-import { LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
+import { buildQuery, LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
 import { VercelRollingRelease } from "../../promotion/vercel";
 import { scenario, shape } from "./helpers";
 
@@ -35,6 +35,7 @@ function table(rows: unknown[][]) {
           { name: "requests", type: "long" },
           { name: "failed", type: "long" },
           { name: "p95", type: "real" },
+          { name: "p99", type: "real" },
         ],
         rows,
       },
@@ -68,10 +69,10 @@ beforeAll(async () => {
           200,
           table(
             staging
-              ? [["canary", 900, 2, 180.5]]
+              ? [["canary", 900, 2, 180.5, 260]]
               : [
-                  ["canary", 240, bad ? 30 : 1, 230],
-                  ["stable", 2100, 3, 190],
+                  ["canary", 240, bad ? 30 : 1, 230, 310],
+                  ["stable", 2100, 3, 190, 290],
                 ],
           ),
         );
@@ -159,11 +160,12 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
 
     expect(result.outcome).toBe("promoted");
     expect(shape(s.production.deployed)).toBe("2.0.0/-@0");
-    expect(result.state?.samples).toHaveLength(15);
+    expect(result.state?.samples).toHaveLength(27);
     expect(result.state?.samples[0]?.canary).toEqual({
       requests: 240,
       errorRatePercent: 1 / 2.4,
       p95Ms: 230,
+      p99Ms: 310,
     });
     expect(result.state?.samples[0]?.baselineP95Ms).toBe(190);
     const first = world.queries[1]!;
@@ -172,6 +174,8 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
     expect(first.query).toContain("AppRequests");
     expect(first.query).toContain("| where AppRoleName in ('app-production-canary', 'app-production')");
     expect(first.query).toContain("percentile(DurationMs, 95)");
+    expect(first.query).toContain("p99 = percentile(DurationMs, 99)");
+    expect(first.query).not.toContain("AppPerformanceCounters");
     expect(world.vercel.filter((v) => v.startsWith("POST"))).toEqual([
       `POST /v1/projects/prj_production/rolling-release/start?teamId=team_1 {"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
       `POST /v1/projects/prj_production/rolling-release/approve-stage?teamId=team_1 {"nextStageIndex":1,"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
@@ -264,15 +268,52 @@ describe("query API response parsing", () => {
     expect(
       parseResponse(
         table([
-          ["canary", 200, 10, 321.5],
-          ["stable", 1000, 5, 250],
+          ["canary", 200, 10, 321.5, 480],
+          ["stable", 1000, 5, 250, 400],
         ]),
       ),
     ).toEqual({
       status: "ok",
-      canary: { requests: 200, errorRatePercent: 5, p95Ms: 321.5 },
-      stable: { requests: 1000, errorRatePercent: 0.5, p95Ms: 250 },
+      canary: { requests: 200, errorRatePercent: 5, p95Ms: 321.5, p99Ms: 480 },
+      stable: { requests: 1000, errorRatePercent: 0.5, p95Ms: 250, p99Ms: 400 },
     });
+  });
+
+  it("reads memory in MB when the query asked for it; a slot without counters has none", () => {
+    const body = table([
+      ["canary", 200, 10, 321.5, 480],
+      ["stable", 1000, 5, 250, 400],
+    ]);
+    body.tables[0]!.columns.push({ name: "memoryBytes", type: "real" });
+    body.tables[0]!.rows[0]!.push(1_610_612_736);
+    body.tables[0]!.rows[1]!.push(null);
+    expect(parseResponse(body)).toEqual({
+      status: "ok",
+      canary: { requests: 200, errorRatePercent: 5, p95Ms: 321.5, p99Ms: 480, memoryMb: 1536 },
+      stable: { requests: 1000, errorRatePercent: 0.5, p95Ms: 250, p99Ms: 400 },
+    });
+  });
+
+  it("the memory query joins the Private Bytes counter per slot only when asked", () => {
+    const q = { canaryRole: "app-canary", stableRole: "app", from: 0, to: 60_000 };
+    expect(buildQuery(q)).not.toContain("AppPerformanceCounters");
+    expect(buildQuery({ ...q, memory: true })).toBe(
+      [
+        "let memory = AppPerformanceCounters",
+        "| where TimeGenerated between (datetime(1970-01-01T00:00:00.000Z) .. datetime(1970-01-01T00:01:00.000Z))",
+        "| where AppRoleName in ('app-canary', 'app')",
+        "| extend slot = iff(AppRoleName == 'app-canary', 'canary', 'stable')",
+        "| where Name == 'Private Bytes'",
+        "| summarize memoryBytes = max(Value) by slot;",
+        "AppRequests",
+        "| where TimeGenerated between (datetime(1970-01-01T00:00:00.000Z) .. datetime(1970-01-01T00:01:00.000Z))",
+        "| where AppRoleName in ('app-canary', 'app')",
+        "| extend slot = iff(AppRoleName == 'app-canary', 'canary', 'stable')",
+        "| summarize requests = count(), failed = countif(Success == false), p95 = percentile(DurationMs, 95), p99 = percentile(DurationMs, 99) by slot",
+        "| join kind=leftouter memory on slot",
+        "| project slot, requests, failed, p95, p99, memoryBytes",
+      ].join("\n"),
+    );
   });
 
   it("a result without rows has no slot stats", () => {
@@ -281,13 +322,14 @@ describe("query API response parsing", () => {
 
   it("null, non-numeric, negative or impossible values are unavailable (no data), never a healthy 0", () => {
     const cases: [unknown[], string][] = [
-      [["canary", 200, null, 300], "the canary row's failed is null, not a non-negative number"],
-      [["canary", 200, "3", 300], 'the canary row\'s failed is "3", not a non-negative number'],
-      [["canary", 200, 3, "NaN"], 'the canary row\'s p95 is "NaN", not a non-negative number'],
-      [["canary", -5, 0, 300], "the canary row's requests is -5, not a non-negative number"],
-      [["canary", 200, -1, 300], "the canary row's failed is -1, not a non-negative number"],
-      [["stable", 200, 3, null], "the stable row's p95 is null, not a non-negative number"],
-      [["canary", 200, 201, 300], "the canary row has 201 failed of 200 requests"],
+      [["canary", 200, null, 300, 400], "the canary row's failed is null, not a non-negative number"],
+      [["canary", 200, "3", 300, 400], 'the canary row\'s failed is "3", not a non-negative number'],
+      [["canary", 200, 3, "NaN", 400], 'the canary row\'s p95 is "NaN", not a non-negative number'],
+      [["canary", 200, 3, 300, null], "the canary row's p99 is null, not a non-negative number"],
+      [["canary", -5, 0, 300, 400], "the canary row's requests is -5, not a non-negative number"],
+      [["canary", 200, -1, 300, 400], "the canary row's failed is -1, not a non-negative number"],
+      [["stable", 200, 3, null, 400], "the stable row's p95 is null, not a non-negative number"],
+      [["canary", 200, 201, 300, 400], "the canary row has 201 failed of 200 requests"],
     ];
     for (const [row, reason] of cases) {
       expect(parseResponse(table([row])), JSON.stringify(row)).toEqual({ status: "unavailable", reason });

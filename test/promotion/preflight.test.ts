@@ -5,7 +5,7 @@ import { exitCodes } from "../../promotion/controller";
 import { policyFor } from "../../promotion/cli";
 import { maintenanceWindowRefusal } from "../../promotion/preflight";
 import { policyCollector } from "../../promotion/pulumi-driver";
-import { artifact } from "../../promotion/sim";
+import { artifact, stagingRolloutInput } from "../../promotion/sim";
 import { scenario, shape } from "./helpers";
 
 function untouched(s: ReturnType<typeof scenario>): void {
@@ -67,7 +67,9 @@ describe("candidate check against staging", () => {
   });
 
   it("refuses when staging's error rate over the soak broke its gate", async () => {
-    const s = scenario({ stagingRollout: { rollbackBudgetMinutes: 5, gates: { maxErrorRatePercent: 1 } } });
+    const s = scenario({
+      stagingRollout: { ...stagingRolloutInput, gates: { inconclusiveLimit: 3, maxErrorRatePercent: 1 } },
+    });
     s.gates.fault = "error-rate";
     s.gates.faultAt = 0;
     const result = await s.controller.promote({ from: "staging", to: "production" });

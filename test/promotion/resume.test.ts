@@ -59,7 +59,7 @@ describe("crash between any two steps, then a rerun", () => {
     }
     expect(seen).toContain("crashed at production.up:running");
     expect(seen).toContain("crashed at vercel.approve");
-  });
+  }, 180_000);
 
   it("ends rolled back for every crash point of a promotion whose gate fails at 50%", async () => {
     const fault = { kind: "health" as const, percentage: 50 };
@@ -69,7 +69,7 @@ describe("crash between any two steps, then a rerun", () => {
       expect(second?.outcome, `crash at step ${k}`).toBe("rolled-back");
       expectConsistent(s, second?.outcome);
     }
-  });
+  }, 180_000);
 
   it("a rerun asked to roll back the unfinished run rolls it back", async () => {
     const crasher = new Crasher(12);
