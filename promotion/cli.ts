@@ -30,6 +30,13 @@ function days(value: string): number {
   return n;
 }
 
+function minutes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10080)
+    throw new InvalidArgumentError(`"${value}" must be a whole number of minutes from 0 to 10080.`);
+  return n;
+}
+
 function isoTime(value: string): string {
   const t = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) {
@@ -188,6 +195,11 @@ export function buildProgram(): Command {
     .option("--release <version>", "refuse unless the source stack runs this version")
     .option("--lead-time-from <time>", "commit time of the release (ISO 8601), for lead time", isoTime)
     .option("--ignore-maintenance-window", "promote outside the maintenance window (recorded)")
+    .option(
+      "--soak-wait-minutes <n>",
+      "longest wait for the source to finish its soak time (default the target's rollout.soakMinutes; 0 refuses at once)",
+      minutes,
+    )
     .addOption(
       new Option("--on-unfinished <action>", "what to do with an unfinished run in state")
         .choices(["resume", "rollback"])
@@ -201,6 +213,7 @@ export function buildProgram(): Command {
         leadTimeFrom?: string;
         ignoreMaintenanceWindow?: boolean;
         onUnfinished: "resume" | "rollback";
+        soakWaitMinutes?: number;
       }) => {
         if (opts.from === opts.to)
           program.error(`error: --from and --to are both "${opts.to}"; they must name two stacks`, {
@@ -212,6 +225,7 @@ export function buildProgram(): Command {
           to: opts.to,
           ...(opts.release !== undefined ? { expectVersion: opts.release } : {}),
           ...(opts.leadTimeFrom !== undefined ? { leadTimeFrom: opts.leadTimeFrom } : {}),
+          ...(opts.soakWaitMinutes !== undefined ? { soakWaitMinutes: opts.soakWaitMinutes } : {}),
           ignoreMaintenanceWindow: opts.ignoreMaintenanceWindow === true,
           onUnfinished: opts.onUnfinished,
           signal: withAbort(),

@@ -4,7 +4,8 @@ import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
-import { checkCandidate, maintenanceWindowRefusal } from "./preflight";
+import type { GateConfig, RolloutConfig } from "../config/rollout";
+import { checkCandidate, maintenanceWindowRefusal, type CandidateCheck } from "./preflight";
 import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
 import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
@@ -48,6 +49,11 @@ export interface PromoteRequest {
   readonly onUnfinished?: "resume" | "rollback";
   /** Lead-time start (commit time), ISO 8601. */
   readonly leadTimeFrom?: string;
+  /**
+   * Longest wait, in minutes, for the source to reach the soak time when nothing else is wrong (the workflow
+   * starts right after the staging deployment). Default the target's `soakMinutes`; 0 refuses at once.
+   */
+  readonly soakWaitMinutes?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -164,7 +170,7 @@ export class PromotionController {
       const outputs = await target.outputs();
       const recovered = await this.recoverUnknown(target, outputs);
       if (recovered !== undefined) return recovered;
-      const state = await this.preflight(req, target, outputs, runId, store);
+      const state = await this.preflight(req, target, outputs, runId, store, lock);
       if ("exitCode" in state) return state;
       state.phase = "stage";
       delete state.restoreRelease;
@@ -267,6 +273,56 @@ export class PromotionController {
     return state;
   }
 
+  /**
+   * The candidate check, waiting (bounded, with a line a minute, the lock kept alive) while the only thing
+   * missing is the source's soak time; anything broken on the source is refused at once, also mid-wait.
+   */
+  private async soakedCandidate(
+    req: PromoteRequest,
+    source: StackDriver,
+    gates: GateConfig,
+    plan: RolloutConfig,
+    lock: FileLock,
+  ): Promise<CandidateCheck | RunResult> {
+    const clock = this.deps.clock;
+    const waitMinutes = req.soakWaitMinutes ?? plan.soakMinutes;
+    const deadline = clock.now() + waitMinutes * 60_000;
+    for (;;) {
+      const check = await checkCandidate({
+        source,
+        gates,
+        soakMinutes: plan.soakMinutes,
+        ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}),
+        health: this.deps.health,
+        metrics: this.deps.metrics,
+        now: clock.now(),
+        timeoutMs: plan.sampleTimeoutSeconds * 1000,
+      });
+      if (check.ok || check.soakRemainingMs === undefined) return check;
+      const remaining = check.soakRemainingMs;
+      if (clock.now() + remaining > deadline) {
+        return {
+          ok: false,
+          reason: `${check.reason}; the remaining ${Math.ceil(remaining / 60_000)} min exceed the ${waitMinutes} min this run may wait (--soak-wait-minutes)`,
+        };
+      }
+      const step = Math.min(remaining, 60_000);
+      this.log(
+        undefined,
+        `waiting for the soak: ${check.reason}; ${Math.ceil(remaining / 60_000)} min to go, checking ${source.name} again in ${Math.ceil(step / 1000)} s`,
+      );
+      try {
+        await clock.sleep(step, req.signal);
+      } catch (err) {
+        if (req.signal?.aborted !== true) throw err;
+        const reason = "interrupted while waiting for the soak; nothing was changed";
+        this.log(undefined, reason);
+        return { outcome: "interrupted", exitCode: exitCodes.interrupted, reason };
+      }
+      await lock.heartbeat();
+    }
+  }
+
   private refuse(reason: string): RunResult {
     this.log(undefined, `refused: ${reason}`);
     return { outcome: "refused", exitCode: exitCodes.refused, reason };
@@ -278,21 +334,14 @@ export class PromotionController {
     outputs: StackOutputs,
     runId: string,
     store: StateStore,
+    lock: FileLock,
   ): Promise<PromotionState | RunResult> {
     const source = this.deps.driver(req.from);
     const [plan, sourcePlan] = await Promise.all([target.readRollout(), source.readRollout()]);
-    const now = this.deps.clock.now();
-    const check = await checkCandidate({
-      source,
-      gates: sourcePlan.gates,
-      soakMinutes: plan.soakMinutes,
-      ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}),
-      health: this.deps.health,
-      metrics: this.deps.metrics,
-      now,
-      timeoutMs: plan.sampleTimeoutSeconds * 1000,
-    });
+    const check = await this.soakedCandidate(req, source, sourcePlan.gates, plan, lock);
+    if ("exitCode" in check) return check;
     if (!check.ok) return this.refuse(check.reason);
+    const now = this.deps.clock.now();
     this.log(undefined, `candidate ${check.candidate.version}: ${check.detail}`);
     const deployed = outputs.release;
     if (artifactId(deployed.stable) === artifactId(check.candidate)) {

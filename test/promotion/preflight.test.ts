@@ -48,11 +48,60 @@ describe("candidate check against staging", () => {
     untouched(s);
   });
 
-  it("refuses a release that has not soaked on staging for the soak time", async () => {
+  it("refuses a release that has not soaked when it may not wait (--soak-wait-minutes 0)", async () => {
     const s = scenario({ stagingRanMs: 12 * 60_000 });
+    const result = await s.controller.promote({ from: "staging", to: "production", soakWaitMinutes: 0 });
+
+    expect(result.reason).toBe(
+      "staging has run 2.0.0 for 12 min; the soak time is 30 min; the remaining 18 min exceed the 0 min this run may wait (--soak-wait-minutes)",
+    );
+    untouched(s);
+  });
+
+  it("started right after the staging deployment, waits for the soak with a line a minute, then promotes", async () => {
+    const s = scenario({ stagingRanMs: 2 * 60_000 });
+    const started = s.clock.now();
     const result = await s.controller.promote({ from: "staging", to: "production" });
 
-    expect(result.reason).toBe("staging has run 2.0.0 for 12 min; the soak time is 30 min");
+    expect(result.outcome).toBe("promoted");
+    const waits = s.lines.filter((l) => l.includes("waiting for the soak")).map((l) => l.slice(9));
+    expect(waits).toHaveLength(28);
+    expect(waits[0]).toBe(
+      "waiting for the soak: staging has run 2.0.0 for 2 min; the soak time is 30 min; 28 min to go, checking staging again in 60 s",
+    );
+    expect(waits.at(-1)).toBe(
+      "waiting for the soak: staging has run 2.0.0 for 29 min; the soak time is 30 min; 1 min to go, checking staging again in 60 s",
+    );
+    const preview = s.production.ops.find((o) => o.op === "preview")!;
+    expect(preview.at - started).toBe(28 * 60_000);
+  });
+
+  it("a staging update that fails during the wait is refused at once", async () => {
+    const s = scenario({ stagingRanMs: 2 * 60_000 });
+    const started = s.clock.now();
+    const history = s.staging.history.bind(s.staging);
+    s.staging.history = async (limit) => {
+      if (s.clock.now() - started >= 10 * 60_000 && s.staging.updates[0]?.result !== "failed")
+        s.staging.seedUpdate({ stable: s.candidate, canaryPercentage: 0 }, 0, "failed");
+      return history(limit);
+    };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "the last staging update failed; production needs a release whose last staging update succeeded",
+    );
+    expect(s.clock.now() - started).toBe(10 * 60_000);
+    expect(s.lines.filter((l) => l.includes("waiting for the soak"))).toHaveLength(10);
+    untouched(s);
+  });
+
+  it("a wait longer than allowed is refused at once, naming the minutes", async () => {
+    const s = scenario({ stagingRanMs: 2 * 60_000 });
+    const result = await s.controller.promote({ from: "staging", to: "production", soakWaitMinutes: 20 });
+
+    expect(result.reason).toBe(
+      "staging has run 2.0.0 for 2 min; the soak time is 30 min; the remaining 28 min exceed the 20 min this run may wait (--soak-wait-minutes)",
+    );
     untouched(s);
   });
 
