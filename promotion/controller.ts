@@ -367,17 +367,22 @@ export class PromotionController {
       if (refusal !== undefined) this.log(undefined, `maintenance window ignored on request: ${refusal}`);
     }
     const frontend = this.deps.frontend(outputs);
+    let frontendDeployments: PromotionState["frontendDeployments"];
     if (frontend !== undefined) {
-      for (const [role, a] of [
-        ["candidate", check.candidate],
-        ["stable", deployed.stable],
-      ] as const) {
-        if (!a.frontendRef.startsWith("dpl_")) {
-          return this.refuse(
-            `the ${role} frontendRef ${a.frontendRef} is a commit; driving the Vercel rolling release needs deployment ids (dpl_...)`,
-          );
-        }
+      try {
+        frontendDeployments = {
+          stable: await frontend.deploymentFor(deployed.stable.frontendRef, false),
+          candidate: await frontend.deploymentFor(check.candidate.frontendRef, true),
+        };
+      } catch (err) {
+        return this.refuse(
+          `the Vercel candidate of ${check.candidate.version} is not ready: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
+      this.log(
+        undefined,
+        `Vercel: candidate ${frontendDeployments.candidate} (commit ${check.candidate.frontendRef}), stable ${frontendDeployments.stable}`,
+      );
       const template = await frontend.templatePercentages();
       const wanted = plan.stages.map((s) => s.percentage);
       if (template === undefined || template.join(",") !== wanted.join(",")) {
@@ -397,6 +402,7 @@ export class PromotionController {
       phase: "stage",
       stageIndex: 0,
       frontend: frontend !== undefined,
+      ...(frontendDeployments !== undefined ? { frontendDeployments } : {}),
       startedAt: new Date(now).toISOString(),
       updatedAt: new Date(now).toISOString(),
       leadTimeFrom: req.leadTimeFrom ?? new Date(check.since).toISOString(),

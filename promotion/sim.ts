@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Artifact, ReleaseConfig } from "../config/release";
 import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../config/rollout";
 import { VirtualClock } from "./clock";
@@ -43,14 +44,14 @@ export class Crasher {
   }
 }
 
-/** An artifact for version `v`, with a digest and a Vercel deployment id derived from it. */
+/** An artifact for version `v`, with a digest and a frontend commit SHA derived from it (as releases ship). */
 export function artifact(v: string): Artifact {
   const hex = Buffer.from(v).toString("hex").padEnd(64, "0").slice(0, 64);
   return {
     version: v,
     apiPackageUrl: `https://releases.example.com/api-${v}.zip`,
     apiPackageSha256: hex,
-    frontendRef: `dpl_${hex.slice(0, 12)}`,
+    frontendRef: createHash("sha1").update(`web-${v}`).digest("hex"),
   };
 }
 
@@ -184,17 +185,54 @@ export class FakeStack implements StackDriver {
   }
 }
 
-/** A fake Vercel rolling release. */
+/** One deployment the fake Vercel knows. */
+export interface FakeDeployment {
+  readonly id: string;
+  readonly projectId: string;
+  readonly sha: string;
+}
+
+/**
+ * A fake Vercel project with a rolling release, strict like the REST API (see `tools/vercel-fake.ts` for the
+ * HTTP shapes): deployments belong to one project, ids it does not know or of another project are refused.
+ */
 export class FakeFrontend implements FrontendRollout {
   status_: FrontendStatus = { state: "NONE" };
   readonly calls: string[] = [];
   template: number[] | undefined;
+  readonly deployments: FakeDeployment[] = [];
 
   constructor(
     percentages: number[],
     private readonly crasher: Crasher = new Crasher(),
+    readonly projectId = "prj_production",
   ) {
     this.template = percentages;
+  }
+
+  /** The id of this project's deployment of commit `sha`, if any. */
+  idOf(sha: string): string | undefined {
+    return this.deployments.find((d) => d.projectId === this.projectId && d.sha === sha)?.id;
+  }
+
+  private own(id: string): FakeDeployment {
+    const d = this.deployments.find((x) => x.id === id);
+    if (d === undefined) throw new Error(`Vercel answered HTTP 404: deployment ${id} not found`);
+    if (d.projectId !== this.projectId)
+      throw new Error(`Vercel answered HTTP 400: deployment ${id} belongs to project ${d.projectId}`);
+    return d;
+  }
+
+  async deploymentFor(ref: string, create: boolean): Promise<string> {
+    if (ref.startsWith("dpl_")) return this.own(ref).id;
+    const found = this.idOf(ref);
+    if (found !== undefined) return found;
+    if (!create) throw new Error(`project ${this.projectId} has no production deployment of commit ${ref}`);
+    await this.crasher.step("vercel.create");
+    const id = `dpl_${ref.slice(0, 10)}${this.deployments.length}`;
+    this.deployments.push({ id, projectId: this.projectId, sha: ref });
+    this.calls.push(`create ${ref}`);
+    return id;
   }
 
   async templatePercentages(): Promise<number[] | undefined> {
@@ -207,12 +245,14 @@ export class FakeFrontend implements FrontendRollout {
 
   async start(canary: string): Promise<void> {
     await this.crasher.step("vercel.start");
+    this.own(canary);
     this.calls.push(`start ${canary}`);
     this.status_ = { state: "ACTIVE", canaryDeploymentId: canary, stageIndex: 0 };
   }
 
   async approveStage(canary: string, next: number): Promise<void> {
     await this.crasher.step("vercel.approve");
+    this.own(canary);
     this.calls.push(`approve ${next}`);
     const last = next === (this.template?.length ?? 0) - 1;
     this.status_ = { state: last ? "COMPLETE" : "ACTIVE", canaryDeploymentId: canary, stageIndex: next };
@@ -220,6 +260,7 @@ export class FakeFrontend implements FrontendRollout {
 
   async rollback(stable: string): Promise<void> {
     await this.crasher.step("vercel.rollback");
+    this.own(stable);
     this.calls.push(`rollback ${stable}`);
     this.status_ = {
       state: "ABORTED",
@@ -389,6 +430,12 @@ export function buildScenario(options: ScenarioOptions) {
   const frontend = new FakeFrontend(
     production.rollout.stages.map((s) => s.percentage),
     crasher,
+  );
+  // Production serves its stable commit; staging's project has its own build of the candidate commit, which
+  // production must never use (NEXT_PUBLIC_* values are baked in at build time).
+  frontend.deployments.push(
+    { id: "dpl_prodstable1", projectId: "prj_production", sha: stable.frontendRef },
+    { id: "dpl_stagingcand1", projectId: "prj_staging", sha: candidate.frontendRef },
   );
   const store = options.store ?? new MemoryStateStore(crasher);
   const lines: string[] = [];

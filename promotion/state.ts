@@ -68,6 +68,8 @@ export interface PromotionState {
   stageIndex: number;
   /** Whether the Vercel rolling release is driven too. */
   frontend: boolean;
+  /** The production project's deployments of the candidate's and the stable's `frontendRef`, when driven. */
+  frontendDeployments?: { candidate: string; stable: string };
   /** ISO 8601 start. */
   startedAt: string;
   /** ISO 8601 of the last write. */

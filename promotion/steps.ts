@@ -88,7 +88,7 @@ async function isDeployed(ctx: RunContext, release: ReleaseConfig): Promise<bool
 
 /** Moves the Vercel rolling release to stage `index`, skipping what is already done (a resumed run). */
 async function frontendStage(state: PromotionState, frontend: FrontendRollout, index: number): Promise<void> {
-  const canary = state.candidate.frontendRef;
+  const canary = state.frontendDeployments?.candidate ?? state.candidate.frontendRef;
   const status = await frontend.status();
   const ours = status.state === "ACTIVE" && status.canaryDeploymentId === canary;
   if (index === 0) {
@@ -156,11 +156,14 @@ async function rollBack(ctx: RunContext, state: PromotionState): Promise<RunResu
     if (!state.frontend) return "not driven";
     const frontend = ctx.frontend(await ctx.target.outputs());
     if (frontend === undefined) return "not configured";
+    const ids = state.frontendDeployments ?? {
+      candidate: state.candidate.frontendRef,
+      stable: state.previousStable.frontendRef,
+    };
     const status = await frontend.status();
-    if (status.canaryDeploymentId !== state.candidate.frontendRef || status.state === "ABORTED")
-      return "not started";
-    await frontend.rollback(state.previousStable.frontendRef);
-    return `rolled back to ${state.previousStable.frontendRef}`;
+    if (status.canaryDeploymentId !== ids.candidate || status.state === "ABORTED") return "not started";
+    await frontend.rollback(ids.stable);
+    return `rolled back to ${ids.stable}`;
   })();
   const [apiResult, webResult] = await Promise.allSettled([api, web]);
   const failures = [

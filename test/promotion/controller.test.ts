@@ -16,7 +16,16 @@ describe("promotion happy path", () => {
     const previews = s.production.ops.filter((o) => o.op === "preview");
     expect(previews).toHaveLength(1);
     expect(shape(previews[0]!.release!)).toBe("1.0.0/2.0.0@10");
-    expect(s.frontend.calls).toEqual([`start ${s.candidate.frontendRef}`, "approve 1", "approve 2"]);
+    // A staged production build of the candidate commit in production's own project, never staging's build.
+    const canary = s.frontend.idOf(s.candidate.frontendRef)!;
+    expect(canary).not.toBe("dpl_stagingcand1");
+    expect(s.frontend.calls).toEqual([
+      `create ${s.candidate.frontendRef}`,
+      `start ${canary}`,
+      "approve 1",
+      "approve 2",
+    ]);
+    expect(result.state?.frontendDeployments).toEqual({ candidate: canary, stable: "dpl_prodstable1" });
     // 5 min bake + 180 s ingestion delay at 60 s: samples at 0, 60, ..., 480 s.
     expect(result.state?.stages.map((st) => [st.result, st.healthy, st.samples])).toEqual([
       ["passed", 9, 9],
@@ -83,7 +92,7 @@ describe("rollback on a failed gate", () => {
         expect(rollbackUp.at - badAt()).toBeLessThanOrEqual(10 * 60_000);
         // Telemetry of the breach reaches the query 180 s later (270.5 s): the sample at 300 s sees it.
         expect(rollbackUp.at - badAt()).toBe(300_000 - 90_500);
-        expect(s.frontend.calls.at(-1)).toBe(`rollback ${s.stable.frontendRef}`);
+        expect(s.frontend.calls.at(-1)).toBe("rollback dpl_prodstable1");
         expect(result.state?.stages[index]?.result).toBe("failed");
       });
     }

@@ -5,6 +5,7 @@ import { PromotionController } from "../../promotion/controller";
 import { httpHealthProbe } from "../../promotion/gates/health";
 import { buildQuery, LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
 import { VercelRollingRelease } from "../../promotion/vercel";
+import { FakeVercelApi, startVercelFake } from "../../tools/vercel-fake";
 import { scenario, shape } from "./helpers";
 
 /** What the local server answers; tests change it between runs. */
@@ -15,8 +16,6 @@ const world = {
   healthBody: '{"status":"ok","timestamp":"2026-11-22T02:00:00Z"}',
   queryStatus: 200,
   queries: [] as { workspace: string; auth: string | undefined; query: string; timespan: string }[],
-  vercel: [] as string[],
-  rr: null as null | { state: string; canaryDeployment: { id: string }; activeStage: { index: number } },
 };
 
 async function body(req: IncomingMessage): Promise<string> {
@@ -45,6 +44,8 @@ function table(rows: unknown[][]) {
 
 let server: Server;
 let base = "";
+const vercel = new FakeVercelApi("vercel-test-token");
+let vercelFake: Awaited<ReturnType<typeof startVercelFake>>;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -77,43 +78,18 @@ beforeAll(async () => {
           ),
         );
       }
-      world.vercel.push(`${req.method} ${url.pathname}${url.search} ${text}`);
-      if (req.headers.authorization !== "Bearer vercel-test-token") return json(403, { error: "forbidden" });
-      if (url.pathname.endsWith("/rolling-release/config")) {
-        return json(200, {
-          rollingRelease: {
-            target: "production",
-            stages: [{ targetPercentage: 10 }, { targetPercentage: 50 }, { targetPercentage: 100 }],
-          },
-        });
-      }
-      if (url.pathname.endsWith("/rolling-release")) return json(200, { rollingRelease: world.rr });
-      if (url.pathname.endsWith("/rolling-release/start")) {
-        const { canaryDeploymentId } = JSON.parse(text) as { canaryDeploymentId: string };
-        world.rr = {
-          state: "ACTIVE",
-          canaryDeployment: { id: canaryDeploymentId },
-          activeStage: { index: 0 },
-        };
-        return json(200, { rollingRelease: world.rr });
-      }
-      if (url.pathname.endsWith("/rolling-release/approve-stage")) {
-        const { nextStageIndex } = JSON.parse(text) as { nextStageIndex: number };
-        world.rr = { ...world.rr!, activeStage: { index: nextStageIndex } };
-        return json(200, { rollingRelease: world.rr });
-      }
-      if (/\/rollback\//.test(url.pathname)) {
-        world.rr = { ...world.rr!, state: "ABORTED" };
-        return json(201, {});
-      }
       json(404, { error: "not found" });
     })();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  vercelFake = await startVercelFake(vercel);
 });
 
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await vercelFake.close();
+});
 
 function httpScenario() {
   const s = scenario();
@@ -123,9 +99,24 @@ function httpScenario() {
     healthStatus: 200,
     queryStatus: 200,
     queries: [],
-    vercel: [],
-    rr: null,
   });
+  vercel.projects.clear();
+  vercel.deployments.clear();
+  vercel.log.length = 0;
+  for (const [id, name] of [
+    ["prj_production", "shop-web"],
+    ["prj_staging", "shop-web-staging"],
+  ] as const) {
+    vercel.projects.set(id, {
+      id,
+      name,
+      link: { type: "github", repoId: 4242, productionBranch: "main" },
+      stages: [10, 50, 100],
+      rollingRelease: null,
+    });
+  }
+  vercel.seed("prj_production", s.stable.frontendRef, "dpl_prodstable");
+  vercel.seed("prj_staging", s.candidate.frontendRef, "dpl_stagingcandidate");
   const outputs = s.production.outputs.bind(s.production);
   const local = async () => {
     const o = await outputs();
@@ -146,8 +137,9 @@ function httpScenario() {
         token: "vercel-test-token",
         projectId: o.vercel!.projectId!,
         teamId: "team_1",
-        endpoint: base,
+        endpoint: vercelFake.url,
         retryDelayMs: 1,
+        buildPollMs: 1,
       }),
   });
   return { s, controller };
@@ -176,11 +168,26 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
     expect(first.query).toContain("percentile(DurationMs, 95)");
     expect(first.query).toContain("p99 = percentile(DurationMs, 99)");
     expect(first.query).not.toContain("AppPerformanceCounters");
-    expect(world.vercel.filter((v) => v.startsWith("POST"))).toEqual([
-      `POST /v1/projects/prj_production/rolling-release/start?teamId=team_1 {"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
-      `POST /v1/projects/prj_production/rolling-release/approve-stage?teamId=team_1 {"nextStageIndex":1,"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
-      `POST /v1/projects/prj_production/rolling-release/approve-stage?teamId=team_1 {"nextStageIndex":2,"canaryDeploymentId":"${s.candidate.frontendRef}"}`,
+    // A staged production deployment of the candidate commit in production's own project, then the
+    // rolling release of that deployment; staging's build of the same commit is never used.
+    const created = [...vercel.deployments.values()].find((d) => d.id.startsWith("dpl_new"))!;
+    expect(created).toMatchObject({
+      projectId: "prj_production",
+      target: "production",
+      sha: s.candidate.frontendRef,
+    });
+    expect(result.state?.frontendDeployments).toEqual({ candidate: created.id, stable: "dpl_prodstable" });
+    expect(vercel.log.filter((l) => l.startsWith("POST"))).toEqual([
+      "POST /v13/deployments 200",
+      "POST /v1/projects/prj_production/rolling-release/start 200",
+      "POST /v1/projects/prj_production/rolling-release/approve-stage 200",
+      "POST /v1/projects/prj_production/rolling-release/approve-stage 200",
     ]);
+    expect(vercel.projects.get("prj_production")?.rollingRelease).toEqual({
+      state: "COMPLETE",
+      canaryDeploymentId: created.id,
+      activeStageIndex: 2,
+    });
   });
 
   it("rolls back API and frontend when the canary's error rate breaks the gate at 50%", async () => {
@@ -193,9 +200,11 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
     expect(result.outcome).toBe("rolled-back");
     expect(result.reason).toBe("error rate 12.50% > 5% (1 consecutive, limit 1)");
     expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
-    expect(world.vercel.at(-1)).toBe(
-      `POST /v1/projects/prj_production/rollback/${s.stable.frontendRef}?description=canary+rollback&teamId=team_1 {}`,
-    );
+    expect(vercel.log.at(-1)).toBe("POST /v1/projects/prj_production/rollback/dpl_prodstable 201");
+    expect(vercel.projects.get("prj_production")).toMatchObject({
+      production: "dpl_prodstable",
+      rollingRelease: { state: "ABORTED" },
+    });
   });
 
   it("a canary /health answering anything but status ok counts as a failed check", async () => {
@@ -226,6 +235,68 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
       timeoutMs: 1000,
     });
     expect(r).toEqual({ status: "unavailable", reason: "query API answered HTTP 429" });
+  });
+});
+
+describe("the Vercel fake refuses what Vercel refuses", () => {
+  const client = (projectId = "prj_production") =>
+    new VercelRollingRelease({
+      token: "vercel-test-token",
+      projectId,
+      endpoint: vercelFake.url,
+      attempts: 1,
+      buildPollMs: 1,
+    });
+  const post = (path: string, body: string) =>
+    fetch(`${vercelFake.url}${path}`, {
+      method: "POST",
+      headers: { authorization: "Bearer vercel-test-token", "content-type": "application/json" },
+      body,
+    }).then(async (r) => [r.status, await r.json()] as const);
+
+  it("an unknown deployment id, a deployment of another project and a malformed body", async () => {
+    httpScenario();
+    await expect(client().start("dpl_doesnotexist")).rejects.toThrow(
+      "Vercel POST /v1/projects/prj_production/rolling-release/start answered HTTP 404: deployment dpl_doesnotexist not found",
+    );
+    await expect(client().start("dpl_stagingcandidate")).rejects.toThrow(
+      "answered HTTP 400: deployment dpl_stagingcandidate belongs to project prj_staging, not prj_production",
+    );
+    await expect(client().rollback("dpl_stagingcandidate")).rejects.toThrow("answered HTTP 400");
+    expect(await post("/v1/projects/prj_production/rolling-release/start", "{not json")).toEqual([
+      400,
+      { error: { code: "bad_request", message: "Invalid JSON body" } },
+    ]);
+    expect(
+      await post("/v1/projects/prj_production/rolling-release/start", '{"canaryDeploymentId":7}'),
+    ).toEqual([
+      400,
+      { error: { code: "bad_request", message: "Invalid request: missing `canaryDeploymentId`" } },
+    ]);
+    expect(await post("/v13/deployments", '{"project":"prj_production"}')).toEqual([
+      400,
+      { error: { code: "bad_request", message: "Invalid request: missing required property `name`" } },
+    ]);
+    expect(vercel.projects.get("prj_production")?.rollingRelease).toBeNull();
+  });
+
+  it("a deployment id of staging's project as the candidate is refused before anything changes", async () => {
+    httpScenario();
+    await expect(client().deploymentFor("dpl_stagingcandidate", true)).rejects.toThrow(
+      "Vercel deployment dpl_stagingcandidate belongs to project prj_staging, not prj_production: its NEXT_PUBLIC_* values were built for another stack",
+    );
+    await expect(client().deploymentFor("0123456789abcdef0123456789abcdef01234567", false)).rejects.toThrow(
+      "project prj_production has no production deployment of commit 0123456789abcdef0123456789abcdef01234567 to return to",
+    );
+    expect([...vercel.deployments.keys()]).toEqual(["dpl_prodstable", "dpl_stagingcandidate"]);
+  });
+
+  it("finds the candidate built for a commit instead of building it again (a rerun after a crash)", async () => {
+    const { s } = httpScenario();
+    const first = await client().deploymentFor(s.candidate.frontendRef, true);
+    const second = await client().deploymentFor(s.candidate.frontendRef, true);
+    expect(second).toBe(first);
+    expect(vercel.log.filter((l) => l.startsWith("POST /v13/deployments"))).toHaveLength(1);
   });
 });
 

@@ -229,6 +229,20 @@ describe("production preflight", () => {
     );
   });
 
+  it("refuses a candidate frontendRef that is a deployment of staging's project, changing nothing", async () => {
+    const s = scenario();
+    const candidate = { ...s.candidate, frontendRef: "dpl_stagingcand1" };
+    s.staging.config = { stable: candidate, canaryPercentage: 0 };
+    s.staging.deployed = s.staging.config;
+    s.staging.seedUpdate(s.staging.config, 2 * 3_600_000);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe(
+      "the Vercel candidate of 2.0.0 is not ready: Vercel answered HTTP 400: deployment dpl_stagingcand1 belongs to project prj_staging",
+    );
+    untouched(s);
+  });
+
   it("drives only the API canary when the frontend is not driven", async () => {
     const s = scenario({ frontend: false });
     const result = await s.controller.promote({ from: "staging", to: "production" });
