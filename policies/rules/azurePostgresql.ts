@@ -279,6 +279,7 @@ export const postgresqlServerEnableGeoRedundantBackup = resourceRule<ServerProps
   enforcementLevel: "mandatory",
   resources: [dbforpostgresql.Server],
   meta: {
+    profile: "platform",
     checklist: ["backups", "resilience"],
     severity: "medium",
     remediationSteps:
@@ -312,6 +313,7 @@ export const postgresqlServerEnableHighAvailability = resourceRule<ServerProps, 
     defaults: { allowSameZone: false },
   },
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "medium",
     remediationSteps:
@@ -406,6 +408,7 @@ export const postgresqlServerConfigureMaintenanceWindow = resourceRule<ServerPro
   enforcementLevel: "advisory",
   resources: [dbforpostgresql.Server],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps:
@@ -460,6 +463,7 @@ export const postgresqlServerMissingConnectionLogging = stackRule({
   enforcementLevel: "mandatory",
   resources: [dbforpostgresql.Server, dbforpostgresql.Configuration],
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:

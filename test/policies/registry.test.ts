@@ -16,7 +16,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
 import { describe, expect, it } from "vitest";
-import { anchorTagPrefixes } from "../../policies/lib/metadata";
+import { anchorTagPrefixes, profileOf } from "../../policies/lib/metadata";
 import { rules } from "../../policies/rules";
 
 const verbs = ["missing", "disallow", "enable", "disable", "configure", "enforce"];
@@ -96,8 +96,14 @@ describe("rule registry", () => {
       expect(rule.description.length).toBeGreaterThan(30);
       expect(["low", "medium", "high", "critical"]).toContain(rule.severity);
       expect(rule.tags?.some((t) => t.startsWith("checklist:"))).toBe(true);
+      expect(rule.tags?.filter((t) => t.startsWith("profile:"))).toEqual([`profile:${profileOf(rule)}`]);
       expect(
-        rule.tags?.every((t) => t.startsWith("checklist:") || anchorTagPrefixes.some((p) => t.startsWith(p))),
+        rule.tags?.every(
+          (t) =>
+            t.startsWith("profile:") ||
+            t.startsWith("checklist:") ||
+            anchorTagPrefixes.some((p) => t.startsWith(p)),
+        ),
       ).toBe(true);
       expect(rule.remediationSteps?.length ?? 0).toBeGreaterThan(10);
       expect(rule.framework?.name).toBe("internal-security-checklist");
@@ -105,6 +111,21 @@ describe("rule registry", () => {
       expect(rule.configSchema?.properties).toHaveProperty("excludeFor");
     },
   );
+
+  it("platform conventions (tags, protection, coverage, slots, SKUs) are in the platform profile, the rest in security", () => {
+    const platform = rules.filter((r) => profileOf(r) === "platform").map((r) => r.name);
+    expect(platform).toEqual(
+      expect.arrayContaining([
+        "azure-resource-missing-required-tags",
+        "azure-stateful-enforce-protect",
+        "monitor-alert-missing-coverage",
+        "monitor-diagnosticsetting-missing-coverage",
+        "web-webapp-missing-deployment-slot",
+      ]),
+    );
+    expect(platform).not.toContain("storage-account-enforce-https");
+    expect(platform).toHaveLength(38);
+  });
 
   it("remediate-level rules have a remediation and only they do", () => {
     for (const rule of rules) {
