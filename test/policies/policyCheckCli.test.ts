@@ -39,7 +39,7 @@ describe("exit codes", () => {
     const r = await run("--stack", "dev", "--program-dir", other);
     expect(r.code).toBe(exitCodes.violations);
     expect(r.stdout).toContain(
-      "policy-check: stack 'dev', 2 resources, 67 rules (profile security, config pack defaults)",
+      "policy-check: stack 'dev', 2 resources, 77 rules (profile security, config pack defaults)",
     );
     expect(r.stdout).toMatch(/\[high\] random-password-configure-strength db-password: /);
   });

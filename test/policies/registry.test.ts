@@ -1,6 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as app from "@pulumi/azure-native/app";
 import * as appconfiguration from "@pulumi/azure-native/appconfiguration";
+import * as compute from "@pulumi/azure-native/compute";
+import * as containerinstance from "@pulumi/azure-native/containerinstance";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
+import * as dbformysql from "@pulumi/azure-native/dbformysql";
+import * as sql from "@pulumi/azure-native/sql";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as keyvault from "@pulumi/azure-native/keyvault";
@@ -61,6 +68,14 @@ const expectedTypes: Record<string, readonly unknown[]> = {
   "vercel-projectrollingrelease": [vercel.ProjectRollingRelease],
   "random-password": [random.RandomPassword],
   "azure-resource": [resources.ResourceGroup],
+  "sql-firewallrule": [sql.FirewallRule],
+  "mysql-firewallrule": [dbformysql.FirewallRule],
+  "cosmosdb-databaseaccount": [cosmosdb.DatabaseAccount],
+  "compute-virtualmachine": [compute.VirtualMachine],
+  "network-networkinterface": [network.NetworkInterface],
+  "containerregistry-registry": [containerregistry.Registry],
+  "app-containerapp": [app.ContainerApp],
+  "containerinstance-containergroup": [containerinstance.ContainerGroup],
   "azure-stateful": [dbforpostgresql.Server, keyvault.Vault, redisenterprise.RedisEnterprise],
 };
 

@@ -156,15 +156,14 @@ beforeAll(async () => {
   ];
 }, 120_000);
 
+/** One resource with no inputs per type token. */
+const emptyOf = (types: readonly string[]): ResourceRecord[] =>
+  types.map((type) => ({ urn: `urn:pulumi:test::fuzz::${type}::empty`, type, name: "empty", props: {} }));
+
 /** Seeds a resource rule runs on: the real program's records of its types, plus an empty one of each type. */
 function resourceSeeds(rule: Rule): ResourceRecord[] {
   const types = rule.subjectTypes.length > 0 ? rule.subjectTypes : [...new Set(seeds.map((s) => s.type))];
-  const empty = types.map((type) => ({
-    urn: `urn:pulumi:test::fuzz::${type}::empty`,
-    type,
-    name: "empty",
-    props: {},
-  }));
+  const empty = emptyOf(types);
   const real = seeds.filter((s) => types.includes(s.type));
   // One real record per type keeps every-type rules fast; the others add nothing the first does not read.
   const firstOfType = types.flatMap((t) => real.filter((s) => s.type === t).slice(0, 3));
@@ -191,7 +190,8 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
     "%s",
     async (_name, rule) => {
       const stack = !isResourcePolicy(rule);
-      const base = stack ? seeds : resourceSeeds(rule);
+      // Stack rules see the real program plus an empty resource of each type they are about.
+      const base = stack ? [...seeds, ...emptyOf(rule.subjectTypes)] : resourceSeeds(rule);
       const traced = await discover(rule, base, stack);
       // Rules that look only at types, names or options still get their resources' top-level inputs mangled.
       const reads = traced.length > 0 ? traced : topLevelReads(rule, base);
@@ -237,21 +237,21 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
 });
 
 describe("an input of the wrong type fails closed", () => {
-  it("a firewall rule whose start address is a number is a violation naming the rule and the read", async () => {
-    const rule = rules.find((r) => r.name === "postgresql-firewallrule-disallow-open-range")!;
+  it("a grant whose role is null is a violation naming the rule and the read", async () => {
+    const rule = rules.find((r) => r.name === "postgresql-grant-disallow-public-or-all")!;
     expect(isResourcePolicy(rule)).toBe(true);
     const outcome = await runResourcePolicy(
       rule as Parameters<typeof runResourcePolicy>[0],
       {
-        urn: "urn:pulumi:test::fuzz::azure-native:dbforpostgresql:FirewallRule::office",
-        type: "azure-native:dbforpostgresql:FirewallRule",
-        name: "office",
-        props: { startIpAddress: 0, endIpAddress: "255.255.255.255" },
+        urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
+        type: "postgresql:index/grant:Grant",
+        name: "app-read",
+        props: { role: null, database: "shop", objectType: "table", privileges: ["SELECT"] },
       },
       {},
     );
     expect(outcome.violations.map((v) => v.message)).toEqual([
-      "postgresql-firewallrule-disallow-open-range could not read this resource's inputs (ip.trim is not a function): a property has a type or null value the rule does not accept; set it to the documented type.",
+      "postgresql-grant-disallow-public-or-all could not read this resource's inputs (Cannot read properties of null (reading 'toLowerCase')): a property has a type or null value the rule does not accept; set it to the documented type.",
     ]);
   });
 });
