@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { exitCodes, main } from "../../tools/policy-check";
+import type { Log } from "sarif";
+import { exitCodes, main, runPolicyCheck } from "../../tools/policy-check";
+import { formatSarif } from "../../tools/policy-report";
 
 const fixtures = path.join(__dirname, "../fixtures");
 const other = path.join(fixtures, "other-program");
@@ -95,5 +97,86 @@ describe("exit codes", () => {
     const r = await run("--stack", "dev", "--program-dir", failing);
     expect(r.code).toBe(exitCodes.failed);
     expect(r.stderr).toBe("policy-check: the program failed: storage account name 'shop' is already taken\n");
+  });
+});
+
+describe("report formats", () => {
+  it("SARIF 2.1.0 with rule ids, levels, messages, declaring lines and remediation help", async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sarif-")), "results.sarif");
+    const program = path.join(fixtures, "data-function");
+    const r = await run("--stack", "dev", "--program-dir", program, "--format", "sarif", "--output", out);
+    expect(r.code).toBe(exitCodes.violations);
+    const log = JSON.parse(fs.readFileSync(out, "utf8")) as Log;
+    expect(log.version).toBe("2.1.0");
+    const results = log.runs[0]!.results!;
+    const everyone = results.find((x) => (x.message.text ?? "").startsWith("orders-sql-everyone:"));
+    expect(everyone).toMatchObject({
+      ruleId: "sql-firewallrule-disallow-open-range",
+      level: "error",
+      message: {
+        text: "orders-sql-everyone: Firewall rule 0.0.0.0-255.255.255.255 opens 4294967296 addresses (limit 256): narrow it to the clients' egress addresses.",
+      },
+    });
+    expect(everyone?.locations?.[0]?.physicalLocation).toEqual({
+      artifactLocation: { uri: "test/fixtures/data-function/index.ts", uriBaseId: "%SRCROOT%" },
+      region: { startLine: 28 },
+    });
+    const rules = log.runs[0]!.tool.driver.rules!;
+    expect(rules).toHaveLength(77);
+    const rule = rules[everyone!.ruleIndex!];
+    expect(rule?.id).toBe("sql-firewallrule-disallow-open-range");
+    expect(rule?.help?.text).toBe(
+      "Azure SQL server firewall rule opens at most `maxAddresses` addresses (default 256, a /24); 0.0.0.0-255.255.255.255 always fails.\nFix: Replace the rule with the exact egress addresses of the clients (CI runners, office) or use a private endpoint.",
+    );
+    expect(rule?.properties?.["security-severity"]).toBe("9.5");
+  });
+
+  it("a finding with no declaring line points at the stack file", async () => {
+    const result = await runPolicyCheck({ stack: "dev", programDir: other });
+    const log = JSON.parse(formatSarif({ ...result, sources: {} })) as Log;
+    expect(log.runs[0]!.results!.map((x) => x.locations?.[0]?.physicalLocation)).toEqual([
+      {
+        artifactLocation: { uri: "test/fixtures/other-program/Pulumi.dev.yaml", uriBaseId: "%SRCROOT%" },
+        region: { startLine: 1 },
+      },
+    ]);
+  });
+
+  it("a markdown summary with counts and the mandatory table open", async () => {
+    const r = await run("--stack", "dev", "--program-dir", other, "--format", "markdown");
+    expect(r.stdout).toContain("### Policy check: stack `dev` FAILED");
+    expect(r.stdout).toContain("| mandatory violations (block the deployment) | 1 |");
+    expect(r.stdout).toContain(
+      "<details open><summary>mandatory violations (block the deployment): 1</summary>",
+    );
+    expect(r.stdout).toContain(
+      "| high | `random-password-configure-strength` | db-password | Password length 12 is below 24: set length to at least 24. |",
+    );
+  });
+
+  it("JSON with pass, profile and the unfaked invokes", async () => {
+    const r = await run("--stack", "dev", "--program-dir", path.join(fixtures, "vm-at-import"), "--json");
+    const report = JSON.parse(r.stdout) as {
+      pass: boolean;
+      profile: string;
+      unfakedCalls: string[];
+      ruleCount: number;
+    };
+    expect(report).toMatchObject({
+      pass: false,
+      profile: "security",
+      unfakedCalls: ["azure-native:network:getSubnet"],
+      ruleCount: 77,
+    });
+  });
+});
+
+describe("the program's own errors", () => {
+  it("an Error with an empty message is reported as such, with where it was thrown", async () => {
+    const r = await run("--stack", "empty", "--program-dir", failing);
+    expect(r.code).toBe(exitCodes.failed);
+    expect(r.stderr).toMatch(
+      /^policy-check: the program failed: Error with an empty message \(at module\.exports \(.*\/test\/fixtures\/failing-program\/index\.ts:9:\d+\)\)\n$/,
+    );
   });
 });
