@@ -38,10 +38,20 @@ describe("CI workflows", () => {
       "npm run typecheck",
       "npm test",
       "npm run policy-check -- --stack staging",
-      "npm run policy-check -- --stack production",
+      "npm run policy-check -- --stack production --format sarif --output policy-production.sarif",
     ]) {
       expect(runs).toContain(cmd);
     }
+    const upload = jobs["checks"].steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(upload?.with).toEqual({
+      sarif_file: "policy-production.sarif",
+      category: "policy-check-production",
+    });
+    expect(jobs["checks"].permissions).toEqual({
+      contents: "read",
+      actions: "read",
+      "security-events": "write",
+    });
     const preview = jobs["preview"];
     expect(preview.strategy?.matrix.stack).toEqual(["staging", "production"]);
     expect(preview.permissions).toMatchObject({ "id-token": "write", "pull-requests": "write" });
