@@ -5,7 +5,9 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { runPolicyCheck } from "../../tools/policy-check";
+import { unknownString } from "../../policies/lib/sdkInternals";
+import { synthesize } from "../../tools/harness";
+import { runPolicyCheck, toRecords } from "../../tools/policy-check";
 import { ownSdk, sdkFor } from "../../tools/program-sdk";
 
 const fixtures = path.join(__dirname, "../fixtures");
@@ -24,6 +26,20 @@ describe("programs of other shapes", () => {
   it("a VM program that registers at import and looks up its subnet with an unfaked invoke", async () => {
     const result = await runPolicyCheck({ stack: "dev", programDir: path.join(fixtures, "vm-at-import") });
     expect(result.unfakedCalls).toEqual(["azure-native:network:getSubnet"]);
+    // The subnet id computed in apply from the unfaked invoke reaches the rules as the engine's unknown sentinel.
+    const synthesis = await synthesize({
+      programDir: path.join(fixtures, "vm-at-import"),
+      stack: "dev",
+      unfaked: "unknown",
+    });
+    const nic = toRecords(synthesis.resources).find((r) => r.name === "vm-nic");
+    expect(nic?.props["ipConfigurations"]).toEqual([
+      {
+        name: "primary",
+        subnet: { id: unknownString },
+        publicIPAddress: { id: expect.stringContaining("/vm-ip") },
+      },
+    ]);
     expect(result.mandatory.map((f) => `${f.policy} ${f.urn?.split("::").pop()}`).sort()).toEqual([
       "compute-virtualmachine-disable-password-login vm",
       "network-networkinterface-disallow-public-ip-without-nsg vm-nic",

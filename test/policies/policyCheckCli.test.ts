@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import * as network from "@pulumi/azure-native/network";
 import type { Log } from "sarif";
+import { record } from "../../tools/harness";
 import { exitCodes, main, runPolicyCheck } from "../../tools/policy-check";
 import { formatSarif } from "../../tools/policy-report";
 
@@ -172,6 +174,15 @@ describe("report formats", () => {
 });
 
 describe("the program's own errors", () => {
+  it("a mock engine failure names the invoke it was serving (tests keep unmocked calls throwing)", async () => {
+    const call = record(() =>
+      network.getSubnet({ resourceGroupName: "rg", virtualNetworkName: "hub", subnetName: "apps" }),
+    );
+    await expect(call).rejects.toThrow(
+      'calling azure-native:network:getSubnet: unmocked provider function call azure-native:network:getSubnet with inputs {"resourceGroupName":"rg","subnetName":"apps","virtualNetworkName":"hub"}',
+    );
+  });
+
   it("an Error with an empty message is reported as such, with where it was thrown", async () => {
     const r = await run("--stack", "empty", "--program-dir", failing);
     expect(r.code).toBe(exitCodes.failed);
