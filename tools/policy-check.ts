@@ -118,7 +118,7 @@ export function readPolicyConfig(file: string): PolicyPackConfig {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new CheckError(
       `--policy-config ${file}: expected a JSON object of rule name to level or settings`,
-      2,
+      exitCodes.usage,
     );
   }
   const known = new Set(["all", ...rules.map((r) => r.name)]);
@@ -176,7 +176,8 @@ export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCh
   let configFile: string | undefined;
   if (opts.policyConfig !== undefined) {
     configFile = path.resolve(opts.policyConfig);
-    if (!fs.existsSync(configFile)) throw new CheckError(`--policy-config ${configFile}: no such file`, 2);
+    if (!fs.existsSync(configFile))
+      throw new CheckError(`--policy-config ${configFile}: no such file`, exitCodes.usage);
   } else if (thisProgram && fs.existsSync(ownConfig)) {
     configFile = ownConfig;
   }
@@ -282,7 +283,10 @@ export async function main(argv: readonly string[], tune = false): Promise<numbe
     const failure =
       e instanceof CheckError
         ? e
-        : new CheckError(`the check failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, 3);
+        : new CheckError(
+            `the check failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+            exitCodes.failed,
+          );
     process.stderr.write(`policy-check: ${failure.message}\n`);
     return failure.exitCode;
   }

@@ -54,7 +54,7 @@ export function sdkFor(programDir: string): PulumiSdk {
       return programRequire(`@pulumi/pulumi${sub}`) as T;
     } catch (e) {
       throw new ProgramSdkError(
-        `the program's @pulumi/pulumi (${root}) has no module @pulumi/pulumi${sub}: the offline check needs @pulumi/pulumi 3.100 or newer (${(e as Error).message})`,
+        `the program's @pulumi/pulumi (${root}) has no module @pulumi/pulumi${sub}: the offline check drives @pulumi/pulumi 3.x with runtime/mocks, runtime/rpc and runtime/state (3.150.0 and 3.248.0 are tested) (${(e as Error).message})`,
       );
     }
   };
