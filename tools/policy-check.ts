@@ -167,7 +167,7 @@ export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCh
   if (!["Pulumi.yaml", "Pulumi.yml"].some((f) => fs.existsSync(path.join(programDir, f)))) {
     throw new CheckError(
       `--program-dir ${programDir}: no Pulumi.yaml (a Pulumi project directory is required)`,
-      2,
+      exitCodes.usage,
     );
   }
   const thisProgram = programDir === path.resolve(repoRoot);
