@@ -294,4 +294,6 @@ export async function main(argv: readonly string[], tune = false): Promise<numbe
 
 if (path.basename(process.argv[1] ?? "") === "policy-check.ts") {
   void main(process.argv.slice(2), true).then((code) => process.exit(code));
+    process.exit(code);
+  });
 }
