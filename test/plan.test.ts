@@ -99,8 +99,8 @@ describe("plan command output", () => {
       secretPaths: [],
     });
     const settings = (siteConfig: unknown) =>
-      toPlan("s", { resources: [resource(siteConfig)], outputs: {}, secretOutputs: [] }).resources[0]
-        .settings;
+      toPlan("s", { resources: [resource(siteConfig)], outputs: {}, secretOutputs: [], unfakedCalls: [] })
+        .resources[0].settings;
     expect(
       settings({ minTlsVersion: "1.2", cors: { allowedOrigins: [unknown, "https://a.example.com"] } }),
     ).toEqual({

@@ -162,14 +162,30 @@ describe("workflow rules catch", () => {
 describe("pull requests", () => {
   const jobs = jobsOf("pr.yml");
 
+  it("upload the production policy findings as SARIF to code scanning", () => {
+    const upload = jobs["checks"].steps.find((s) => s.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(upload?.with).toEqual({
+      sarif_file: "policy-production.sarif",
+      category: "policy-check-production",
+    });
+    expect(jobs["checks"].permissions).toEqual({
+      contents: "read",
+      actions: "read",
+      "security-events": "write",
+    });
+  });
+
   it("run the same checks as .ci/run: one script, .ci/checks", () => {
     expect(jobs["checks"].steps.map((s) => s.run).filter(Boolean)).toEqual([
       "npm ci --no-audit --no-fund",
       ".ci/checks",
+      "npm run policy-check -- --stack production --format sarif --output policy-production.sarif",
     ]);
     const run = read(".ci/run");
     expect(run).toContain("npm ci --no-audit --no-fund\n");
-    expect(run.trimEnd().endsWith("\n.ci/checks")).toBe(true);
+    expect(run).toContain("\n.ci/checks\n");
+    // After the shared checks, CI alone runs the real-engine suite (it needs Go and PostgreSQL).
+    expect(run.trimEnd().endsWith("\nnpm run test:engine")).toBe(true);
     const checks = read(".ci/checks");
     for (const cmd of [
       "npx prettier --check .",

@@ -1,59 +1,115 @@
 /**
- * Benchmarks the offline policy check per stack: synthesis under the mock runtime plus evaluation of every rule.
- * Usage: npx tsx tools/bench-policy-check.ts [--runs N] (target: < 2 s per stack on the 2-core CI machine).
+ * Start-up bench of the mock-runtime commands: each command runs as a fresh `node --import tsx` process (one Node
+ * process, as `npm run plan|policy-check` starts them) and is reported as a ratio to the floor measured in the same
+ * run, round-robin: `plan` on a one-resource program (test/fixtures/other-program). Memory is the peak RSS; per
+ * resource it is the RSS above the floor divided by the resources above the floor's.
+ * Usage: npx tsx tools/bench-policy-check.ts [--runs N]   (exits 1 when a ratio is above --max-ratio, default 3)
  */
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { runPolicyCheck } from "./policy-check";
 
-const stacks = ["staging", "production"];
-const tsx = path.join(__dirname, "..", "node_modules", ".bin", "tsx");
-const targetMs = 2000;
+const root = path.join(__dirname, "..");
+const floorProgram = path.join(root, "test", "fixtures", "other-program");
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
+/** One command the bench starts; `count` reads the resource count from its JSON output. */
+interface Bench {
+  readonly label: string;
+  readonly script: string;
+  readonly args: readonly string[];
+  readonly count: (json: string) => number;
 }
 
-async function main(): Promise<void> {
-  const i = process.argv.indexOf("--runs");
-  const runs = i >= 0 ? Number(process.argv[i + 1]) : 5;
-  let slow = false;
-  for (const stack of stacks) {
-    const times: number[] = [];
-    let resources = 0;
-    for (let run = 0; run <= runs; run++) {
-      const start = performance.now();
-      const result = await runPolicyCheck({ stack });
-      const elapsed = performance.now() - start;
-      resources = result.resourceCount;
-      if (run > 0) {
-        times.push(elapsed);
-      }
-    }
-    const m = median(times);
-    slow ||= m > targetMs;
-    console.log(
-      `${stack}: ${resources} resources, median ${m.toFixed(0)} ms over ${runs} runs (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}), target < ${targetMs} ms`,
+const planCount = (json: string): number => (JSON.parse(json) as { total: number }).total;
+const checkCount = (json: string): number => (JSON.parse(json) as { resourceCount: number }).resourceCount;
+
+const benches: readonly Bench[] = [
+  {
+    label: "floor: plan, one-resource program",
+    script: "tools/plan.ts",
+    args: ["--stack", "dev", "--program-dir", floorProgram, "--json"],
+    count: planCount,
+  },
+  ...["staging", "production"].flatMap((stack) => [
+    { label: `plan ${stack}`, script: "tools/plan.ts", args: ["--stack", stack, "--json"], count: planCount },
+    {
+      label: `policy-check ${stack}`,
+      script: "tools/policy-check.ts",
+      args: ["--stack", stack, "--json"],
+      count: checkCount,
+    },
+  ]),
+];
+
+const median = (values: readonly number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/** Runs one command in a fresh process; returns wall time (ms), peak RSS (KB) and its resource count. */
+function measure(b: Bench, rssFile: string): { ms: number; rssKb: number; resources: number } {
+  const start = performance.now();
+  let out: string;
+  try {
+    out = execFileSync(
+      process.execPath,
+      ["--require", path.join(__dirname, "bench-rss.cjs"), "--import", "tsx", b.script, ...b.args],
+      {
+        cwd: root,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, BENCH_RSS_FILE: rssFile },
+      },
     );
-    // What a user waits for: a fresh `npm run policy-check` process, including Node, tsx and module loading.
-    const cold: number[] = [];
-    for (let run = 0; run < Math.min(runs, 3); run++) {
-      const start = performance.now();
-      execFileSync(tsx, [path.join(__dirname, "policy-check.ts"), "--stack", stack, "--json"], {
-        stdio: "ignore",
-      });
-      cold.push(performance.now() - start);
-    }
-    console.log(
-      `${stack}: fresh process (npm run policy-check) median ${median(cold).toFixed(0)} ms over ${cold.length} runs`,
-    );
+  } catch (e) {
+    // policy-check exits 1 on mandatory violations; its report is still on stdout.
+    out = String((e as { stdout?: unknown }).stdout ?? "");
   }
-  process.exit(slow ? 1 : 0);
+  const ms = performance.now() - start;
+  return { ms, rssKb: Number(fs.readFileSync(rssFile, "utf8")), resources: b.count(out) };
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(2);
-});
+function main(): void {
+  const flag = (name: string, fallback: number): number => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  };
+  const runs = flag("--runs", 5);
+  const maxRatio = flag("--max-ratio", 3);
+  const rssFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bench-")), "rss");
+  const samples = benches.map(() => ({ ms: [] as number[], rss: [] as number[], resources: 0 }));
+  // Round-robin, so load on a shared machine hits every command alike.
+  for (let run = 0; run < runs; run++) {
+    benches.forEach((b, i) => {
+      const m = measure(b, rssFile);
+      samples[i]!.ms.push(m.ms);
+      samples[i]!.rss.push(m.rssKb);
+      samples[i]!.resources = m.resources;
+    });
+  }
+  const floor = samples[0]!;
+  const floorMs = median(floor.ms);
+  const floorRss = median(floor.rss);
+  let over = false;
+  console.log(
+    `${runs} runs per command, ${os.cpus().length} CPUs, load average ${os.loadavg()[0]!.toFixed(1)}`,
+  );
+  benches.forEach((b, i) => {
+    const s = samples[i]!;
+    const ms = median(s.ms);
+    const ratio = ms / floorMs;
+    const rss = median(s.rss);
+    const extra = s.resources - floor.resources;
+    const perResource =
+      i === 0 || extra <= 0
+        ? ""
+        : `, ${((rss - floorRss) / extra).toFixed(0)} KB per resource above the floor`;
+    over ||= ratio > maxRatio;
+    console.log(
+      `${b.label.padEnd(36)} ${String(s.resources).padStart(4)} resources  median ${ms.toFixed(0).padStart(6)} ms  ${ratio.toFixed(2)}x floor  peak RSS ${(rss / 1024).toFixed(0)} MB${perResource}`,
+    );
+  });
+  process.exit(over ? 1 : 0);
+}
+
+main();

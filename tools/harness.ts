@@ -3,13 +3,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
-import * as state from "@pulumi/pulumi/runtime/state";
-import { isUnknown } from "@pulumi/pulumi/output";
 import * as YAML from "yaml";
 import { STACK_FILE_ENV } from "../config/stack-file";
 import { fakeCall, fakePreviewState, fakeResource } from "./fakes";
+import { ownSdk, type PulumiSdk, sdkFor } from "./program-sdk";
 
 /** One resource registration as the engine would receive it. */
 export interface RecordedResource {
@@ -35,6 +33,8 @@ export interface RecordedResource {
   readonly inputs: Record<string, unknown>;
   /** Dotted paths of inputs that were Pulumi secrets. */
   readonly secretPaths: string[];
+  /** Where the program declared the resource (file URI, 1-based line), when the SDK reports it. */
+  readonly source?: { readonly uri: string; readonly line: number };
 }
 
 /** Everything a synthesis produced. */
@@ -45,6 +45,8 @@ export interface SynthesisResult {
   readonly outputs: Record<string, unknown>;
   /** Dotted paths of stack outputs that are secrets. */
   readonly secretOutputs: string[];
+  /** Provider function tokens called with no fake (their results read as unknown, `unfaked: "unknown"` only). */
+  readonly unfakedCalls: string[];
 }
 
 /** Options for {@link synthesize}. */
@@ -59,6 +61,10 @@ export interface SynthesizeOptions {
   readonly configOverrides?: Record<string, unknown>;
   /** Keys (namespace:key) to drop from the stack file before overrides apply. */
   readonly configRemovals?: string[];
+  /** What a provider function with no fake gives: an error (default, so tests notice) or an unknown result. */
+  readonly unfaked?: "throw" | "unknown";
+  /** A missing `Pulumi.<stack>.yaml` means empty config (as `pulumi` treats it) instead of an error. */
+  readonly allowMissingStackFile?: boolean;
 }
 
 /** Marks a config value that stood in a stack file as `secure:`; the plan can't decrypt it. */
@@ -108,10 +114,14 @@ function effectiveStackConfig(
   stack: string,
   overrides: Record<string, unknown> = {},
   removals: string[] = [],
+  allowMissing = false,
 ): Record<string, unknown> {
   const file = path.join(programDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) throw new Error(`stack '${stack}' has no config file ${file}`);
-  const doc = (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  const exists = fs.existsSync(file);
+  if (!exists && !allowMissing) throw new Error(`stack '${stack}' has no config file ${file}`);
+  const doc = (exists ? (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) : {}) as {
+    config?: Record<string, unknown>;
+  };
   const raw: Record<string, unknown> = { ...(doc.config ?? {}) };
   for (const k of removals) delete raw[k];
   Object.assign(raw, overrides);
@@ -125,8 +135,9 @@ export function loadStackConfig(
   stack: string,
   overrides: Record<string, unknown> = {},
   removals: string[] = [],
+  allowMissing = false,
 ): { config: Record<string, string>; secretKeys: string[] } {
-  const raw = effectiveStackConfig(programDir, stack, overrides, removals);
+  const raw = effectiveStackConfig(programDir, stack, overrides, removals, allowMissing);
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
   for (const [key, v] of Object.entries(raw)) {
@@ -138,22 +149,28 @@ export function loadStackConfig(
   return { config, secretKeys };
 }
 
+/** True for the SDK's unknown value (checked by its RTTI flag, so it holds for any SDK instance). */
+export function isSdkUnknown(value: unknown): boolean {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true
+  );
+}
+
 function unwrap(value: unknown, at: string, secretPaths: string[]): unknown {
   if (rpc.isRpcSecret(value)) {
     secretPaths.push(at);
     return unwrap(rpc.unwrapRpcSecret(value), at, []);
   }
   if (Array.isArray(value)) return value.map((v, i) => unwrap(v, `${at}[${i}]`, secretPaths));
-  if (value !== null && typeof value === "object" && !isUnknown(value)) {
+  if (value !== null && typeof value === "object" && !isSdkUnknown(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = unwrap(v, at === "" ? k : `${at}.${k}`, secretPaths);
     return out;
   }
   return value;
 }
-
-// Drains the SDK's pending registrations; internal to the pinned SDK, like `disconnect` uses it.
-const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
 
 /** The parts of the SDK's gRPC RegisterResourceRequest the recorder reads. */
 interface RegisterRequest {
@@ -168,18 +185,47 @@ interface RegisterRequest {
   getProvider(): string;
   getProtect(): boolean | undefined;
   getDependenciesList(): string[];
+  /** Absent in SDKs older than source positions. */
+  getSourceposition?(): { getUri(): string; getLine(): number } | undefined;
 }
 
-/** A mock engine that records each registration with the options and dependencies the real engine gets. */
-class RecordingMonitor extends MockMonitor {
-  readonly recorded: RecordedResource[] = [];
+/** A gRPC-style callback; the SDK builds its error from `details` (an Error without it arrives empty). */
+type Callback = (err: unknown, res: unknown) => void;
 
-  override async registerResource(
-    req: RegisterRequest,
-    callback: (err: unknown, res: { getUrn(): string } | undefined) => void,
-  ): Promise<void> {
+/** Gives a mock's error the `details` the SDK reads, prefixed with what was being registered or called. */
+function withDetails(callback: Callback, during: string): Callback {
+  return (err, res) => {
+    if (err instanceof Error && (err as { details?: unknown }).details === undefined) {
+      Object.assign(err, { details: `${during}: ${err.message || err.name}` });
+    }
+    callback(err, res);
+  };
+}
+
+interface MonitorInternals {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  invoke(req: { getTok(): string }, callback: Callback): Promise<void>;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+/**
+ * A mock engine (the SDK instance's own MockMonitor) that records each registration with the options and
+ * dependencies the real engine gets.
+ */
+function recordingMonitor(
+  sdk: PulumiSdk,
+  mocks: ConstructorParameters<PulumiSdk["MockMonitor"]>[0],
+): { monitor: InstanceType<PulumiSdk["MockMonitor"]>; recorded: RecordedResource[] } {
+  const monitor = new sdk.MockMonitor(mocks);
+  const internals = monitor as unknown as MonitorInternals;
+  const recorded: RecordedResource[] = [];
+  const register = internals.registerResource.bind(monitor);
+  const invoke = internals.invoke.bind(monitor);
+  internals.registerResource = async (req, callback) => {
     const struct = req.getObject();
-    const withSecrets = struct ? (rpc.deserializeProperties(struct, true) as Record<string, unknown>) : {};
+    const withSecrets = struct
+      ? (sdk.rpc.deserializeProperties(struct, true) as Record<string, unknown>)
+      : {};
     const secretPaths: string[] = [];
     const inputs = unwrap(withSecrets, "", secretPaths) as Record<string, unknown>;
     const propertyDependencies: Record<string, string[]> = {};
@@ -188,13 +234,13 @@ class RecordingMonitor extends MockMonitor {
     });
     const type = req.getType();
     const name = req.getName();
-    this.recorded.push({
+    const position = req.getSourceposition?.();
+    recorded.push({
+      ...(position && position.getUri() !== ""
+        ? { source: { uri: position.getUri(), line: position.getLine() } }
+        : {}),
       // The URN the mock monitor assigns, so it matches the URNs in other resources' dependencies.
-      urn: (this as unknown as { newUrn(parent: string, type: string, name: string): string }).newUrn(
-        req.getParent(),
-        type,
-        name,
-      ),
+      urn: internals.newUrn(req.getParent(), type, name),
       type,
       name,
       custom: req.getCustom(),
@@ -207,8 +253,10 @@ class RecordingMonitor extends MockMonitor {
       inputs,
       secretPaths,
     });
-    return super.registerResource(req, callback);
-  }
+    return register(req, withDetails(callback, `registering ${type} '${name}'`));
+  };
+  internals.invoke = (req, callback) => invoke(req, withDetails(callback, `calling ${req.getTok()}`));
+  return { monitor, recorded };
 }
 
 let loaded: Map<string, unknown> | undefined;
@@ -218,12 +266,16 @@ async function loadProgram(programDir: string, main: string | undefined): Promis
   let entry = path.resolve(programDir, main ?? "index.ts");
   if (fs.existsSync(entry) && fs.statSync(entry).isDirectory()) entry = path.join(entry, "index.ts");
   if (!fs.existsSync(entry)) throw new Error(`program entry ${entry} not found`);
-  if (!loaded.has(entry)) {
-    const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
-    loaded.set(entry, mod.default ?? mod);
-  }
+  const cached = loaded.get(entry);
+  if (typeof cached === "function") return cached;
+  // A program that registers at import runs again only as a new module instance (a fresh query on its URL).
+  const url = `${pathToFileURL(entry).href}${cached === undefined ? "" : `?run=${++imports}`}`;
+  const mod = (await import(url)) as { default?: unknown };
+  loaded.set(entry, mod.default ?? mod);
   return loaded.get(entry);
 }
+
+let imports = 0;
 
 /** Options for {@link record}. */
 export interface RecordOptions {
@@ -237,6 +289,15 @@ export interface RecordOptions {
   readonly config?: Record<string, string>;
   /** Config keys that are secrets. */
   readonly secretKeys?: string[];
+  /** The SDK instance the program registers through. Default: this repository's. */
+  readonly sdk?: PulumiSdk;
+  /** What a provider function with no fake gives: an error (default) or an unknown result. */
+  readonly unfaked?: "throw" | "unknown";
+  /**
+   * Run the mock engine as a dry run even with fakes, so outputs no fake provides read as unknown (the engine's
+   * preview semantics) instead of undefined. Implied by `preview`.
+   */
+  readonly dryRun?: boolean;
 }
 
 /** A synthesis that may have failed: the registrations the engine received before it ended, and its error. */
@@ -247,62 +308,107 @@ export interface SynthesisAttempt {
   readonly error?: unknown;
 }
 
+/** The key an unfaked provider function's result carries its unknown under (any key makes the result unknown). */
+const UNFAKED_RESULT_KEY = "unfaked";
+
 /**
  * Runs `fn` (which registers resources) under the SDK's mock runtime and returns every registration with
- * what the engine would receive, plus `fn`'s result resolved. Unmocked provider function calls throw.
+ * what the engine would receive, plus `fn`'s result resolved. Unmocked provider function calls throw unless
+ * `unfaked` is "unknown". A failure of `fn` is rethrown as it was raised.
  */
 export async function record(fn: () => unknown, opts: RecordOptions = {}): Promise<SynthesisResult> {
   const run = await runRecorded(fn, opts);
   if (run.failure !== undefined) throw run.failure.error;
-  const secretOutputs: string[] = [];
-  const outputs = await collectOutputs(run.result, secretOutputs);
-  await waitForRPCs();
-  return { resources: run.resources, outputs, secretOutputs };
+  const { resources, outputs, secretOutputs, unfakedCalls } = run;
+  return { resources, outputs, secretOutputs, unfakedCalls };
 }
 
-async function runRecorded(
-  fn: () => unknown,
-  opts: RecordOptions,
-): Promise<{ resources: RecordedResource[]; result: unknown; failure?: { error: unknown } }> {
-  const monitor = new RecordingMonitor({
+/** One recorded run: what the engine received, the program's result and outputs, and its failure if any. */
+interface RecordedRun {
+  readonly resources: RecordedResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly secretOutputs: string[];
+  readonly unfakedCalls: string[];
+  readonly failure?: { error: unknown };
+}
+
+async function runRecorded(fn: () => unknown, opts: RecordOptions): Promise<RecordedRun> {
+  const sdk = opts.sdk ?? ownSdk;
+  const unfakedCalls: string[] = [];
+  const { monitor, recorded } = recordingMonitor(sdk, {
     newResource: (args) => {
       if (opts.preview === true) {
         return { id: undefined, state: fakePreviewState(args.type, args.name, args.inputs) };
       }
       return fakeResource(args.type, args.name, args.inputs);
     },
-    call: (args) => fakeCall(args.token, args.inputs),
+    call: (args) => {
+      const faked = fakeCall(args.token, args.inputs);
+      if (faked !== undefined) return faked;
+      if (opts.unfaked !== "unknown") {
+        throw new Error(
+          `unmocked provider function call ${args.token} with inputs ${JSON.stringify(args.inputs)}`,
+        );
+      }
+      unfakedCalls.push(args.token);
+      return { [UNFAKED_RESULT_KEY]: sdk.rpc.unknownValue };
+    },
   });
-  pulumi.runtime.setMockOptions(
+  const runtime = sdk.pulumi.runtime;
+  runtime.setMockOptions(
     monitor,
     opts.project ?? "webapp-platform",
     opts.stack ?? "test",
-    opts.preview === true,
+    opts.preview === true || opts.dryRun === true,
     "organization",
   );
   // Same feature flags `setMocks` sets (the store accessor is internal to the pinned SDK).
-  const store = (state as unknown as { getStore(): Record<string, boolean> }).getStore();
+  const store = (sdk.state as unknown as { getStore(): Record<string, boolean> }).getStore();
   store.supportsSecrets = true;
   store.supportsResourceReferences = true;
   store.supportsOutputValues = false;
   store.supportsDeletedWith = true;
   store.supportsAliasSpecs = true;
   store.supportsTransforms = false;
-  pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+  runtime.setAllConfig(opts.config ?? {}, opts.secretKeys ?? []);
+  // Drains the SDK's pending registrations; internal to the SDK, like `disconnect` uses it.
+  const waitForRPCs = (runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
   // Like `pulumi up`, run inside the root Stack resource, so stack transformations and parenting work.
   // A program error is caught inside the Stack and rethrown here, so the Stack's own outputs never reject unhandled.
+  // An error inside an `apply` fails the dependent registration as a rejection nobody awaits; the language host
+  // turns those into the run's error, and so does this recorder (other listeners are paused meanwhile).
+  const stray: unknown[] = [];
+  const onStray = (reason: unknown): void => void stray.push(reason);
+  const paused = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onStray);
   let result: unknown;
   let failure: { error: unknown } | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    try {
-      result = await fn();
-    } catch (error) {
-      failure = { error };
+  let outputs: Record<string, unknown> = {};
+  const secretOutputs: string[] = [];
+  try {
+    await runtime.runInPulumiStack(async () => {
+      try {
+        result = await fn();
+      } catch (error) {
+        failure = { error };
+      }
+      return failure === undefined ? result : undefined;
+    });
+    if (failure === undefined) {
+      outputs = await collectOutputs(sdk, result, secretOutputs);
     }
-    return failure === undefined ? result : undefined;
-  });
-  if (failure !== undefined) await waitForRPCs();
-  return { resources: monitor.recorded, result, failure };
+    await waitForRPCs().catch((error: unknown) => {
+      failure ??= { error };
+    });
+    // Rejections are reported after the microtask queue drains.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.removeListener("unhandledRejection", onStray);
+    for (const listener of paused) process.on("unhandledRejection", listener);
+  }
+  if (failure === undefined && stray.length > 0) failure = { error: stray[0] };
+  return { resources: recorded, outputs, secretOutputs, unfakedCalls, failure };
 }
 
 /**
@@ -322,9 +428,7 @@ export async function synthesize(opts: SynthesizeOptions): Promise<SynthesisResu
 export async function attemptSynthesis(opts: SynthesizeOptions): Promise<SynthesisAttempt> {
   const { fn, recordOpts, stackFile } = prepare(opts);
   const run = await withStackFile(stackFile, async () => {
-    const r = await runRecorded(fn, recordOpts);
-    if (r.failure === undefined) await waitForRPCs();
-    return r;
+    return runRecorded(fn, recordOpts);
   });
   return run.failure === undefined
     ? { resources: run.resources }
@@ -334,12 +438,19 @@ export async function attemptSynthesis(opts: SynthesizeOptions): Promise<Synthes
 function prepare(opts: SynthesizeOptions) {
   const programDir = path.resolve(opts.programDir);
   const project = readProject(programDir);
-  const effective = effectiveStackConfig(programDir, opts.stack, opts.configOverrides, opts.configRemovals);
+  const effective = effectiveStackConfig(
+    programDir,
+    opts.stack,
+    opts.configOverrides,
+    opts.configRemovals,
+    opts.allowMissingStackFile ?? false,
+  );
   const { config, secretKeys } = loadStackConfig(
     programDir,
     opts.stack,
     opts.configOverrides,
     opts.configRemovals,
+    opts.allowMissingStackFile ?? false,
   );
   const fn = async () => {
     const program = await loadProgram(programDir, project.main);
@@ -351,6 +462,8 @@ function prepare(opts: SynthesizeOptions) {
     preview: opts.preview,
     config,
     secretKeys,
+    sdk: sdkFor(programDir),
+    ...(opts.unfaked === "unknown" ? { unfaked: "unknown" as const, dryRun: true } : {}),
   };
   return { fn, recordOpts, stackFile: YAML.stringify({ config: effective }) };
 }
@@ -374,24 +487,29 @@ async function withStackFile<T>(text: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-async function collectOutputs(value: unknown, secrets: string[], at = ""): Promise<Record<string, unknown>> {
+async function collectOutputs(
+  sdk: PulumiSdk,
+  value: unknown,
+  secrets: string[],
+  at = "",
+): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   if (value === null || typeof value !== "object") return out;
   for (const [k, v] of Object.entries(value)) {
-    out[k] = await resolveValue(v, secrets, at === "" ? k : `${at}.${k}`);
+    out[k] = await resolveValue(sdk, v, secrets, at === "" ? k : `${at}.${k}`);
   }
   return out;
 }
 
-async function resolveValue(v: unknown, secrets: string[], at: string): Promise<unknown> {
-  if (pulumi.Output.isInstance(v)) {
+async function resolveValue(sdk: PulumiSdk, v: unknown, secrets: string[], at: string): Promise<unknown> {
+  if (sdk.pulumi.Output.isInstance(v)) {
     const o = v as pulumi.Output<unknown>;
-    if (await pulumi.isSecret(o)) secrets.push(at);
+    if (await sdk.pulumi.isSecret(o)) secrets.push(at);
     // `promise(true)` yields the unknown sentinel instead of never settling when a preview value is unknown.
     const inner = await (o as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
-    return resolveValue(inner, secrets, at);
+    return resolveValue(sdk, inner, secrets, at);
   }
-  if (Array.isArray(v)) return Promise.all(v.map((x, i) => resolveValue(x, secrets, `${at}[${i}]`)));
-  if (v !== null && typeof v === "object") return collectOutputs(v, secrets, at);
+  if (Array.isArray(v)) return Promise.all(v.map((x, i) => resolveValue(sdk, x, secrets, `${at}[${i}]`)));
+  if (v !== null && typeof v === "object" && !isSdkUnknown(v)) return collectOutputs(sdk, v, secrets, at);
   return v;
 }

@@ -1,28 +1,53 @@
 /**
- * Offline policy check: synthesizes a Pulumi program under the mock runtime (tools/harness.ts) and evaluates every
- * rule of the CrossGuard pack the way the engine feeds them: props in the SDK's unknown-checking proxy, resource
- * options (protect, parent, provider), stack dependencies/propertyDependencies and the stack's policy config.
+ * Offline policy check: synthesizes a Pulumi TypeScript program (this one or any other, with its own node_modules)
+ * under the mock runtime (tools/harness.ts) and evaluates the CrossGuard pack's rules the way the engine feeds them:
+ * props in the SDK's unknown-checking proxy, unknowns as the policy SDK's sentinels, resource options, stack
+ * dependencies/propertyDependencies and the stack's policy config.
  *
- * Usage: npm run policy-check -- --stack staging [--program-dir DIR] [--policy-config FILE] [--preview] [--json]
- * Exits 1 on any mandatory violation, 2 on usage or synthesis errors.
+ * Usage: npm run policy-check -- --stack <name> [--program-dir DIR] [--policy-config FILE] [--profile P]
+ *        [--preview] [--format text|json|sarif|markdown] [--output FILE]
+ * Exit codes: 0 pass, 1 mandatory violations, 2 usage or configuration error, 3 the check itself failed.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Command, CommanderError, Option } from "commander";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { evaluatePack, type Finding, type ResourceRecord } from "../policies/lib/emulator";
-import { rules } from "../policies/rules";
+import { evaluatePack, type Finding, PolicyRunError, type ResourceRecord } from "../policies/lib/emulator";
+import { type Profile, profileOf } from "../policies/lib/metadata";
+import { unknownString } from "../policies/lib/sdkInternals";
+import { rules, type Rule } from "../policies/rules";
 import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
-import { type RecordedResource, synthesize } from "./harness";
+import { isSdkUnknown, type RecordedResource, synthesize } from "./harness";
+import { type CheckReport, type Format, formats, render } from "./policy-report";
+import { ProgramSdkError } from "./program-sdk";
+
+/** Exit codes a CI gate can rely on. */
+export const exitCodes = { pass: 0, violations: 1, usage: 2, failed: 3 } as const;
+
+/** A failure with the exit code it maps to: usage/configuration (2) or the check itself (3). */
+export class CheckError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: typeof exitCodes.usage | typeof exitCodes.failed,
+  ) {
+    super(message);
+  }
+}
+
+/** Rule selections: a profile, or every rule. */
+export const profileChoices = ["security", "platform", "all"] as const;
 
 /** Options of one policy check. */
 export interface PolicyCheckOptions {
-  /** Stack name (reads Pulumi.<stack>.yaml and, by default, policies/config/<stack>.json). */
+  /** Stack name (reads Pulumi.<stack>.yaml when present; config is empty without it, as in `pulumi`). */
   readonly stack: string;
   /** Program directory (default: this repository). */
   readonly programDir?: string;
-  /** Policy-pack config file (default: policies/config/<stack>.json). */
+  /** Policy-pack config file (default: this program's policies/config/<stack>.json if present, else pack defaults). */
   readonly policyConfig?: string;
+  /** Which rules run (default: `all` for this program, `security` for any other). */
+  readonly profile?: (typeof profileChoices)[number];
   /** Preview semantics (provider-computed values unknown). */
   readonly preview?: boolean;
   /** Config values layered over the stack file (`namespace:key`), for insecure-variant tests. */
@@ -30,12 +55,8 @@ export interface PolicyCheckOptions {
 }
 
 /** Result of one policy check. */
-export interface PolicyCheckResult {
-  /** Stack checked. */
-  readonly stack: string;
-  /** Number of resources evaluated. */
-  readonly resourceCount: number;
-  /** Number of rules in the pack. */
+export interface PolicyCheckResult extends CheckReport {
+  /** Number of rules that ran. */
   readonly ruleCount: number;
   /** Every finding. */
   readonly findings: Finding[];
@@ -44,6 +65,17 @@ export interface PolicyCheckResult {
 }
 
 const repoRoot = path.join(__dirname, "..");
+const levels = ["advisory", "mandatory", "remediate", "disabled"];
+
+/** Replaces the SDK's unknown values by the sentinel the engine hands a policy pack, leaf by leaf. */
+function engineUnknowns(value: unknown): unknown {
+  if (isSdkUnknown(value)) return unknownString;
+  if (Array.isArray(value)) return value.map(engineUnknowns);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, engineUnknowns(v)]));
+  }
+  return value;
+}
 
 /** Converts the harness's registrations into the records the engine would send to the pack. */
 export function toRecords(resources: readonly RecordedResource[]): ResourceRecord[] {
@@ -56,12 +88,17 @@ export function toRecords(resources: readonly RecordedResource[]): ResourceRecor
       urn: r.urn,
       type: r.type,
       name: r.name,
-      props: r.inputs,
+      props: engineUnknowns(r.inputs) as Record<string, unknown>,
       protect: r.protect,
       ...(r.parent === undefined ? {} : { parent: r.parent }),
       ...(provider
         ? {
-            provider: { urn: provider.urn, type: provider.type, name: provider.name, props: provider.inputs },
+            provider: {
+              urn: provider.urn,
+              type: provider.type,
+              name: provider.name,
+              props: engineUnknowns(provider.inputs) as Record<string, unknown>,
+            },
           }
         : {}),
       dependencies: r.dependencies,
@@ -70,112 +107,191 @@ export function toRecords(resources: readonly RecordedResource[]): ResourceRecor
   });
 }
 
-/** Reads a `--policy-pack-config` file. */
+/** Reads and checks a `--policy-pack-config` file: JSON, known rule names, known levels. */
 export function readPolicyConfig(file: string): PolicyPackConfig {
-  return JSON.parse(fs.readFileSync(file, "utf8")) as PolicyPackConfig;
-}
-
-/** Synthesizes the program and evaluates the pack. */
-export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCheckResult> {
-  const programDir = path.resolve(opts.programDir ?? repoRoot);
-  const configFile = opts.policyConfig ?? path.join(repoRoot, "policies", "config", `${opts.stack}.json`);
-  const config = readPolicyConfig(configFile);
-  const synthesis = await synthesize({
-    programDir,
-    stack: opts.stack,
-    preview: opts.preview ?? false,
-    ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
-  });
-  const findings = await evaluatePack(rules, toRecords(synthesis.resources), config);
-  return {
-    stack: opts.stack,
-    resourceCount: synthesis.resources.length,
-    ruleCount: rules.length,
-    findings,
-    mandatory: findings.filter((f) => f.kind === "violation" && f.level === "mandatory"),
-  };
-}
-
-const severityOrder = ["critical", "high", "medium", "low"];
-
-/** Human-readable report grouped by enforcement level, then severity. */
-export function formatReport(result: PolicyCheckResult): string {
-  const lines = [
-    `policy-check: stack '${result.stack}', ${result.resourceCount} resources, ${result.ruleCount} rules`,
-  ];
-  const groups: [string, Finding[]][] = [
-    ["mandatory violations (block the deployment)", result.mandatory],
-    ["advisory violations", result.findings.filter((f) => f.kind === "violation" && f.level === "advisory")],
-    ["remediated on deploy (remediate level)", result.findings.filter((f) => f.kind === "remediated")],
-    ["not evaluated during preview (unknown values)", result.findings.filter((f) => f.kind === "unknown")],
-  ];
-  for (const [title, list] of groups) {
-    if (list.length === 0) {
-      continue;
-    }
-    lines.push("", `${title}: ${list.length}`);
-    for (const severity of severityOrder) {
-      for (const f of list.filter((x) => (x.severity ?? "low") === severity)) {
-        const where = f.urn === undefined ? "(stack)" : (f.urn.split("::").pop() ?? f.urn);
-        lines.push(`  [${severity}] ${f.policy} ${where}: ${f.message}`);
-      }
-    }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new CheckError(`--policy-config ${file}: ${(e as Error).message}`, exitCodes.usage);
   }
-  lines.push(
-    "",
-    result.mandatory.length === 0
-      ? "result: pass (no mandatory violations)"
-      : `result: FAIL (${result.mandatory.length} mandatory violations)`,
-  );
-  return lines.join("\n");
-}
-
-function parseArgs(argv: readonly string[]): PolicyCheckOptions & { json: boolean } {
-  const value = (flag: string): string | undefined => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const stack = value("--stack");
-  if (!stack) {
-    throw new Error(
-      "usage: policy-check --stack <name> [--program-dir DIR] [--policy-config FILE] [--preview] [--json]",
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new CheckError(
+      `--policy-config ${file}: expected a JSON object of rule name to level or settings`,
+      exitCodes.usage,
     );
   }
-  const programDir = value("--program-dir");
-  const policyConfig = value("--policy-config");
+  const known = new Set(["all", ...rules.map((r) => r.name)]);
+  const problems: string[] = [];
+  for (const [name, entry] of Object.entries(parsed)) {
+    const level: unknown =
+      typeof entry === "string" ? entry : (entry as { enforcementLevel?: unknown })?.enforcementLevel;
+    if (!known.has(name)) problems.push(`'${name}' is not a rule of the pack`);
+    else if (level !== undefined && !levels.includes(String(level))) {
+      problems.push(`'${name}' has level '${String(level)}'; allowed: ${levels.join(", ")}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new CheckError(`--policy-config ${file}: ${problems.join("; ")}`, exitCodes.usage);
+  }
+  return parsed as PolicyPackConfig;
+}
+
+const sdkConfigErrors = [
+  "ConfigMissingError",
+  "ConfigTypeError",
+  "ConfigEnumError",
+  "ConfigRangeError",
+  "ConfigPatternError",
+];
+
+/** Classifies an error the synthesis raised: stack configuration (2) or the program's own failure (3). */
+function programFailure(e: unknown, stack: string): CheckError {
+  if (e instanceof CheckError) return e;
+  if (e instanceof ProgramSdkError) return new CheckError(e.message, exitCodes.usage);
+  const error = e instanceof Error ? e : new Error(String(e));
+  if (e instanceof ConfigValidationError || sdkConfigErrors.includes(error.constructor.name)) {
+    return new CheckError(`stack '${stack}' configuration: ${error.message}`, exitCodes.usage);
+  }
+  const message = error.message || `${error.name} with an empty message`;
+  const at = error.stack?.split("\n").find((l) => l.trim().startsWith("at "));
+  return new CheckError(
+    `the program failed: ${message}${at && !error.message ? ` (${at.trim()})` : ""}`,
+    exitCodes.failed,
+  );
+}
+
+/** Synthesizes the program and evaluates the selected rules. Throws {@link CheckError} with its exit code. */
+export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCheckResult> {
+  const programDir = path.resolve(opts.programDir ?? repoRoot);
+  if (!["Pulumi.yaml", "Pulumi.yml"].some((f) => fs.existsSync(path.join(programDir, f)))) {
+    throw new CheckError(
+      `--program-dir ${programDir}: no Pulumi.yaml (a Pulumi project directory is required)`,
+      exitCodes.usage,
+    );
+  }
+  const thisProgram = programDir === path.resolve(repoRoot);
+  const profile = opts.profile ?? (thisProgram ? "all" : "security");
+  const ownConfig = path.join(repoRoot, "policies", "config", `${opts.stack}.json`);
+  let configFile: string | undefined;
+  if (opts.policyConfig !== undefined) {
+    configFile = path.resolve(opts.policyConfig);
+    if (!fs.existsSync(configFile))
+      throw new CheckError(`--policy-config ${configFile}: no such file`, exitCodes.usage);
+  } else if (thisProgram && fs.existsSync(ownConfig)) {
+    configFile = ownConfig;
+  }
+  const config = configFile === undefined ? {} : readPolicyConfig(configFile);
+  const selected: readonly Rule[] =
+    profile === "all" ? rules : rules.filter((r) => profileOf(r) === (profile as Profile));
+  let synthesis: Awaited<ReturnType<typeof synthesize>>;
+  try {
+    synthesis = await synthesize({
+      programDir,
+      stack: opts.stack,
+      preview: opts.preview ?? false,
+      unfaked: "unknown",
+      allowMissingStackFile: true,
+      ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
+    });
+  } catch (e) {
+    throw programFailure(e, opts.stack);
+  }
+  let findings: Finding[];
+  try {
+    findings = await evaluatePack(selected, toRecords(synthesis.resources), config);
+  } catch (e) {
+    if (e instanceof PolicyRunError) throw new CheckError(`the check failed: ${e.message}`, exitCodes.failed);
+    throw e;
+  }
   return {
-    stack,
-    json: argv.includes("--json"),
-    preview: argv.includes("--preview"),
-    ...(programDir ? { programDir } : {}),
-    ...(policyConfig ? { policyConfig: path.resolve(policyConfig) } : {}),
+    stack: opts.stack,
+    programDir,
+    profile,
+    policyConfig: configFile === undefined ? "pack defaults" : path.relative(process.cwd(), configFile),
+    preview: opts.preview ?? false,
+    resourceCount: synthesis.resources.length,
+    rules: selected,
+    ruleCount: selected.length,
+    findings,
+    mandatory: findings.filter((f) => f.kind === "violation" && f.level === "mandatory"),
+    unfakedCalls: synthesis.unfakedCalls,
+    sources: Object.fromEntries(synthesis.resources.flatMap((r) => (r.source ? [[r.urn, r.source]] : []))),
   };
 }
 
-async function main(): Promise<void> {
-  let opts: ReturnType<typeof parseArgs>;
+/** The command line; parse errors surface as CommanderError (mapped to exit 2 by {@link main}). */
+export function cli(): Command {
+  return new Command("policy-check")
+    .description("Evaluate the CrossGuard pack offline against a Pulumi TypeScript program under mocks.")
+    .requiredOption("--stack <name>", "stack whose Pulumi.<stack>.yaml config the program runs with")
+    .option("--program-dir <dir>", "Pulumi project directory (default: this repository)")
+    .option(
+      "--policy-config <file>",
+      "policy pack config JSON (default: policies/config/<stack>.json here, else pack defaults)",
+    )
+    .addOption(
+      new Option("--profile <profile>", "rules to run (default: all here, security elsewhere)").choices(
+        profileChoices,
+      ),
+    )
+    .option("--preview", "treat provider-computed values as unknown, as `pulumi preview` does", false)
+    .addOption(new Option("--format <format>", "report format").choices(formats).default("text"))
+    .option("--json", "same as --format json", false)
+    .option("--output <file>", "write the report to a file instead of stdout")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+}
+
+/**
+ * Runs the CLI on `argv` (without node and script); returns the exit code. With `tune`, turns source-mapped
+ * stack traces off for speed (tools/cli-runtime.ts), except for SARIF, whose locations need the mapped lines.
+ */
+export async function main(argv: readonly string[], tune = false): Promise<number> {
+  let o: {
+    stack: string;
+    programDir?: string;
+    policyConfig?: string;
+    profile?: (typeof profileChoices)[number];
+    preview: boolean;
+    format: Format;
+    json: boolean;
+    output?: string;
+  };
   try {
-    opts = parseArgs(process.argv.slice(2));
+    o = cli()
+      .parse([...argv], { from: "user" })
+      .opts();
   } catch (e) {
-    console.error((e as Error).message);
-    process.exit(2);
+    if (e instanceof CommanderError) return e.exitCode === 0 ? exitCodes.pass : exitCodes.usage;
+    throw e;
   }
-  const result = await runPolicyCheck(opts);
-  if (opts.json) {
-    console.log(JSON.stringify({ ...result, pass: result.mandatory.length === 0 }, null, 2));
-  } else {
-    console.log(formatReport(result));
+  if (tune && o.format !== "sarif") tuneForCli();
+  try {
+    const result = await runPolicyCheck({
+      stack: o.stack,
+      preview: o.preview,
+      ...(o.programDir === undefined ? {} : { programDir: o.programDir }),
+      ...(o.policyConfig === undefined ? {} : { policyConfig: o.policyConfig }),
+      ...(o.profile === undefined ? {} : { profile: o.profile }),
+    });
+    const report = render(result, o.json ? "json" : o.format);
+    if (o.output === undefined) process.stdout.write(`${report}\n`);
+    else fs.writeFileSync(o.output, `${report}\n`);
+    return result.mandatory.length > 0 ? exitCodes.violations : exitCodes.pass;
+  } catch (e) {
+    const failure =
+      e instanceof CheckError
+        ? e
+        : new CheckError(
+            `the check failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+            exitCodes.failed,
+          );
+    process.stderr.write(`policy-check: ${failure.message}\n`);
+    return failure.exitCode;
   }
-  process.exit(result.mandatory.length > 0 ? 1 : 0);
 }
 
 if (path.basename(process.argv[1] ?? "") === "policy-check.ts") {
-  tuneForCli();
-  main().catch((e: unknown) => {
-    // A config error is for the user (its message lists every problem); anything else is a bug worth its stack.
-    console.error(
-      e instanceof ConfigValidationError ? e.message : e instanceof Error ? (e.stack ?? e.message) : e,
-    );
-    process.exit(2);
-  });
+  void main(process.argv.slice(2), true).then((code) => process.exit(code));
 }

@@ -4,6 +4,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { profileOf } from "../policies/lib/metadata";
 import { ruleModules, type Rule } from "../policies/rules";
 
 /** Where the generated catalog lives. */
@@ -31,7 +32,7 @@ function levelCell(entry: StackConfig[string] | undefined): string {
 }
 
 function anchors(rule: Rule): string {
-  const list = (rule.tags ?? []).filter((t) => !t.startsWith("checklist:"));
+  const list = (rule.tags ?? []).filter((t) => !t.startsWith("checklist:") && !t.startsWith("profile:"));
   return list.length === 0 ? "-" : list.map((t) => `\`${t}\``).join(", ");
 }
 
@@ -86,6 +87,8 @@ export function renderPolicyDocs(): string {
     "Levels per stack come from `policies/config/<stack>.json`, passed with `--policy-pack-config`;",
     "`remediate` rules fix the resource on deploy, `disabled` entries carry the reason for the exception.",
     "Run the same evaluation offline with `npm run policy-check -- --stack <stack>`.",
+    "Profiles: `security` rules hold for any Azure/Vercel program; `platform` rules check this platform's conventions",
+    "(tags, protection, alert and diagnostic coverage, slots, SKUs); `--profile` selects them (see the README).",
     "",
     "Secrets are unwrapped when policies run, so provenance rules look at where a value came from (`propertyDependencies`):",
     "a value from `random.RandomPassword` or another stack resource passes; a value from secret stack config",
@@ -97,14 +100,14 @@ export function renderPolicyDocs(): string {
     out.push(
       `## ${area}`,
       "",
-      "| Rule | Kind | Types | Severity | Staging | Production | Checklist |",
-      "|---|---|---|---|---|---|---|",
+      "| Rule | Kind | Profile | Types | Severity | Staging | Production | Checklist |",
+      "|---|---|---|---|---|---|---|---|",
     );
     for (const r of rules) {
       const types =
         r.subjectTypes.length > 0 ? r.subjectTypes.map((t) => `\`${t}\``).join("<br>") : "every type";
       out.push(
-        `| [\`${r.name}\`](#${r.name}) | ${kind(r)} | ${types} | ${r.severity ?? "-"} | ${levelCell(configs.staging[r.name])} | ${levelCell(configs.production[r.name])} | ${checklistItems(r)} |`,
+        `| [\`${r.name}\`](#${r.name}) | ${kind(r)} | ${profileOf(r)} | ${types} | ${r.severity ?? "-"} | ${levelCell(configs.staging[r.name])} | ${levelCell(configs.production[r.name])} | ${checklistItems(r)} |`,
       );
     }
     out.push("");

@@ -64,3 +64,18 @@ export function findException(
 export function exceptionReason(e: PolicyException): string {
   return `excepted by policy config (${e.name}): ${e.reason}`;
 }
+
+/** Config of database firewall-range rules. */
+export interface FirewallConfig extends BaseConfig {
+  /** Largest number of addresses one firewall rule may open. */
+  readonly maxAddresses: number;
+}
+
+/** Schema and defaults of database firewall-range rules (256 addresses, a /24). */
+export const firewallConfig: {
+  readonly schema: Record<string, PolicyConfigJSONSchema>;
+  readonly defaults: FirewallConfig;
+} = {
+  schema: { maxAddresses: { type: "integer", minimum: 1, default: 256 } },
+  defaults: { maxAddresses: 256 },
+};

@@ -201,13 +201,31 @@ export function stackValidationArgs(
   };
 }
 
-function settle(e: unknown, outcome: { notApplicable?: string; unknown?: string }): void {
+/** A policy threw something other than not-applicable or unknown-value: the engine would fail the whole analysis. */
+export class PolicyRunError extends Error {
+  constructor(
+    readonly policy: string,
+    readonly urn: string | undefined,
+    readonly original: unknown,
+  ) {
+    super(
+      `policy '${policy}' threw on ${urn ?? "the stack"}: ${original instanceof Error ? original.message : String(original)}`,
+    );
+  }
+}
+
+function settle(
+  e: unknown,
+  outcome: { notApplicable?: string; unknown?: string },
+  policy: string,
+  urn: string | undefined,
+): void {
   if (e instanceof NotApplicable) {
     outcome.notApplicable = e.reason ?? "not applicable";
   } else if (e instanceof UnknownValueError) {
     outcome.unknown = e.message;
   } else {
-    throw e;
+    throw new PolicyRunError(policy, urn, e);
   }
 }
 
@@ -244,7 +262,7 @@ export async function runResourcePolicy(
         violations.push({ message, urn: record.urn }),
       );
     } catch (e) {
-      settle(e, outcome);
+      settle(e, outcome, policy.name, record.urn);
     }
   }
   return outcome;
@@ -263,7 +281,7 @@ export async function runStackPolicy(
       violations.push(urn === undefined ? { message } : { message, urn }),
     );
   } catch (e) {
-    settle(e, outcome);
+    settle(e, outcome, policy.name, undefined);
   }
   return outcome;
 }
@@ -285,7 +303,7 @@ export async function runRemediation(
     if (e instanceof NotApplicable || e instanceof UnknownValueError) {
       return undefined;
     }
-    throw e;
+    throw new PolicyRunError(policy.name, record.urn, e);
   }
 }
 
@@ -348,12 +366,12 @@ export async function evaluatePack(
       continue;
     }
     const reportLevel: EnforcementLevel = level === "remediate" ? "mandatory" : level;
-    const outcomes: PolicyOutcome[] = [];
+    const outcomes: (PolicyOutcome & { readonly urn?: string })[] = [];
     if (isStackPolicy(p)) {
       outcomes.push(await runStackPolicy(p, effective, config));
     } else if (isResourcePolicy(p)) {
       for (const record of effective) {
-        outcomes.push(await runResourcePolicy(p, record, config));
+        outcomes.push({ ...(await runResourcePolicy(p, record, config)), urn: record.urn });
       }
     }
     for (const o of outcomes) {
@@ -374,6 +392,7 @@ export async function evaluatePack(
           severity: p.severity,
           kind: "unknown",
           message: `can't run during preview: ${o.unknown}`,
+          ...(o.urn === undefined ? {} : { urn: o.urn }),
         });
       }
     }

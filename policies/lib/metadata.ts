@@ -35,8 +35,19 @@ export interface Anchors {
   readonly pulumi?: readonly string[];
 }
 
+/**
+ * Which programs a rule is for: `security` holds for any Azure/Vercel program; `platform` checks this platform's own
+ * conventions (tags, protection, alert and diagnostic coverage, slots, SKUs and zone redundancy it standardises on).
+ */
+export const profiles = ["security", "platform"] as const;
+
+/** One profile. */
+export type Profile = (typeof profiles)[number];
+
 /** What a rule declares about itself; turned into the SDK's native policy metadata fields. */
 export interface RuleMetadataInput {
+  /** The rule's profile; default `security`. */
+  readonly profile?: Profile;
   /** Checklist items the rule enforces (the first one names the compliance framework reference). */
   readonly checklist: readonly ChecklistItem[];
   /** How bad a violation is. */
@@ -53,7 +64,7 @@ export interface RuleMetadataInput {
 export interface RuleMetadata {
   /** Severity reported with each violation. */
   readonly severity: Severity;
-  /** `checklist:<item>` plus `checkov:`, `trivy:`, `azure-policy:` and `pulumi:` anchor ids. */
+  /** `profile:<profile>`, `checklist:<item>`, then `checkov:`, `trivy:`, `azure-policy:` and `pulumi:` anchor ids. */
   readonly tags: string[];
   /** Steps that fix a violation. */
   readonly remediationSteps: string;
@@ -70,6 +81,7 @@ export const anchorTagPrefixes = ["checkov:", "trivy:", "azure-policy:", "pulumi
 export function metadata(input: RuleMetadataInput): RuleMetadata {
   const anchors = input.anchors ?? {};
   const tags = [
+    `profile:${input.profile ?? "security"}`,
     ...input.checklist.map((item) => `checklist:${item}`),
     ...(anchors.checkov ?? []).map((id) => `checkov:${id}`),
     ...(anchors.trivy ?? []).map((id) => `trivy:${id}`),
@@ -89,4 +101,10 @@ export function metadata(input: RuleMetadataInput): RuleMetadata {
     },
     ...(input.url === undefined ? {} : { url: input.url }),
   };
+}
+
+/** The profile a built rule declares in its tags (`security` when it declares none). */
+export function profileOf(rule: { readonly tags?: readonly string[] }): Profile {
+  const tag = (rule.tags ?? []).find((t) => t.startsWith("profile:"));
+  return tag === "profile:platform" ? "platform" : "security";
 }

@@ -56,6 +56,25 @@ export type ResourceRule = ResourceValidationPolicy & {
   readonly subjectTypes: readonly string[];
 };
 
+/**
+ * Runs a check; a `TypeError` from it (a property of a type, or null, the rule does not expect) becomes a violation
+ * through `report` (fail closed: an unreadable input is not evidence of compliance), or is dropped without `report`.
+ * The SDK's not-applicable and unknown-value errors pass through, so the engine's handling of them is unchanged;
+ * without this, one odd input would abort the engine's whole analysis.
+ */
+export function checkShapes(rule: string, check: () => void, report?: (message: string) => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (!(e instanceof TypeError)) {
+      throw e;
+    }
+    report?.(
+      `${rule} could not read this resource's inputs (${e.message}): a property has a type or null value the rule does not accept; set it to the documented type.`,
+    );
+  }
+}
+
 function readConfig<C extends BaseConfig>(
   args: { getConfig<T extends object>(): T },
   spec: RuleCommon<C>,
@@ -84,7 +103,11 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
     if (exception) {
       args.notApplicable(exceptionReason(exception));
     }
-    spec.check(props, args, (message) => reportViolation(message), config);
+    checkShapes(
+      spec.name,
+      () => spec.check(props, args, (message) => reportViolation(message), config),
+      (m) => reportViolation(m),
+    );
   };
   const tokens = new Set(spec.resources.map(typeToken));
   // One class: the SDK's typed helper (it tags the function with the type for the engine's fast path).
@@ -115,7 +138,12 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
       if (findException(args.name, config.excludeFor)) {
         return undefined;
       }
-      return remediate(args.props as P, args, config) as Record<string, unknown> | undefined;
+      // A shape the remediation can't read is left alone; the rule's check reports it as a violation.
+      let fixed: Record<string, unknown> | undefined;
+      checkShapes(spec.name, () => {
+        fixed = remediate(args.props as P, args, config) as Record<string, unknown> | undefined;
+      });
+      return fixed;
     };
   }
   return policy;
@@ -142,7 +170,11 @@ export function anyResourceRule<C extends BaseConfig = BaseConfig>(
       if (exception) {
         args.notApplicable(exceptionReason(exception));
       }
-      spec.check(args.props, args, (message) => reportViolation(message), config);
+      checkShapes(
+        spec.name,
+        () => spec.check(args.props, args, (message) => reportViolation(message), config),
+        (m) => reportViolation(m),
+      );
     },
   };
 }
@@ -174,15 +206,20 @@ export function stackRule<C extends BaseConfig = BaseConfig>(spec: StackRuleSpec
       const config = readConfig(args, spec);
       const isExcepted = (r: PolicyResource): boolean =>
         findException(r.name, config.excludeFor) !== undefined;
-      spec.check(
-        args,
-        (resource, message) => {
-          if (resource && isExcepted(resource)) {
-            return;
-          }
-          reportViolation(message, resource?.urn);
-        },
-        { ...config, isExcepted },
+      checkShapes(
+        spec.name,
+        () =>
+          spec.check(
+            args,
+            (resource, message) => {
+              if (resource && isExcepted(resource)) {
+                return;
+              }
+              reportViolation(message, resource?.urn);
+            },
+            { ...config, isExcepted },
+          ),
+        (m) => reportViolation(m),
       );
     },
   };

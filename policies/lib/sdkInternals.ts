@@ -14,6 +14,8 @@ interface ProxyInternals {
   unknownBooleanValue: string;
   unknownNumberValue: string;
   unknownArrayValue: string;
+  unknownAssetValue: string;
+  unknownArchiveValue: string;
   unknownObjectValue: string;
 }
 
@@ -32,3 +34,14 @@ export const unknownString: string = proxy.unknownStringValue;
 
 /** The engine's sentinel for an unknown object. */
 export const unknownObject: string = proxy.unknownObjectValue;
+
+/** Every sentinel the engine sends for an unknown value (string, number, boolean, array, asset, archive, object). */
+export const unknownSentinels: readonly string[] = [
+  proxy.unknownStringValue,
+  proxy.unknownNumberValue,
+  proxy.unknownBooleanValue,
+  proxy.unknownArrayValue,
+  proxy.unknownAssetValue,
+  proxy.unknownArchiveValue,
+  proxy.unknownObjectValue,
+];

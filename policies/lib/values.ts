@@ -49,3 +49,42 @@ export function isOn(value: unknown): boolean {
 export function isOff(value: unknown): boolean {
   return typeof value === "string" && ["off", "false", "0", "no"].includes(value.trim().toLowerCase());
 }
+
+/** A dotted IPv4 address as a number, or undefined for anything else (including non-strings). */
+export function ipv4ToNumber(value: unknown): number | undefined {
+  if (typeof value !== "string") {
+    return undefined;
+  }
+  const parts = value.trim().split(".");
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    return undefined;
+  }
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+}
+
+/**
+ * What is wrong with a database firewall rule's start-end range, or undefined when it opens at most `maxAddresses`
+ * addresses. The message says the fix.
+ */
+export function firewallRangeProblem(start: unknown, end: unknown, maxAddresses: number): string | undefined {
+  const from = ipv4ToNumber(start);
+  const to = ipv4ToNumber(end);
+  if (from === undefined || to === undefined) {
+    return `Firewall rule addresses '${String(start)}'-'${String(end)}' are not IPv4 addresses: use dotted IPv4 addresses.`;
+  }
+  const size = to - from + 1;
+  return size > maxAddresses
+    ? `Firewall rule ${String(start)}-${String(end)} opens ${size} addresses (limit ${maxAddresses}): narrow it to the clients' egress addresses.`
+    : undefined;
+}
+
+/** `Key=value` credentials of Azure and database connection strings, and `scheme://user:password@` URLs. */
+const literalCredential =
+  /(?:^|;)\s*(AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)\s*=\s*[^;\s]|^[a-z][a-z0-9+.-]*:\/\/[^/@:\s]+:[^/@\s]+@/i;
+
+/** The credential kind a value holds literally, or undefined (Key Vault references and non-strings hold none). */
+export function literalCredentialIn(value: unknown): string | undefined {
+  if (typeof value !== "string" || isKeyVaultReference(value)) return undefined;
+  const m = literalCredential.exec(value.trim());
+  return m === null ? undefined : (m[1] ?? "URL password");
+}

@@ -72,6 +72,7 @@ export const appConfigurationStoreConfigureStandardSku = resourceRule<StoreProps
   enforcementLevel: "advisory",
   resources: [appconfiguration.ConfigurationStore],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps: "Set sku.name: 'standard'.",
@@ -159,6 +160,7 @@ export const appConfigurationKeyValueConfigureFeatureFlagFormat = resourceRule<K
   enforcementLevel: "mandatory",
   resources: [appconfiguration.KeyValue],
   meta: {
+    profile: "platform",
     checklist: ["rollback"],
     severity: "medium",
     remediationSteps: `Use keyValueName '.appconfig.featureflag~2F<NAME>', contentType '${appConfigFeatureFlagContentType}', value {"id":"<NAME>","enabled":...,"conditions":{"client_filters":[{"name":"Microsoft.Targeting",...}]}}.`,

@@ -1,6 +1,6 @@
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as random from "@pulumi/random";
-import type { BaseConfig } from "../lib/config";
+import { type BaseConfig, type FirewallConfig, firewallConfig } from "../lib/config";
 import {
   defaultCredentialProducers,
   type ProvenanceConfig,
@@ -9,7 +9,7 @@ import {
 } from "../lib/provenance";
 import { type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { known, ofType, settingName, sourcesOf, UNKNOWN } from "../lib/stack";
-import { isOff, isOn, tlsAtLeast } from "../lib/values";
+import { firewallRangeProblem, isOff, isOn, tlsAtLeast } from "../lib/values";
 
 type ServerProps = PropsOf<typeof dbforpostgresql.Server>;
 type ConfigurationProps = PropsOf<typeof dbforpostgresql.Configuration>;
@@ -49,19 +49,6 @@ export const postgresqlServerDisallowPublicNetworkAccess = resourceRule<ServerPr
   },
 });
 
-interface FirewallConfig extends BaseConfig {
-  /** Largest number of addresses one firewall rule may open. */
-  readonly maxAddresses: number;
-}
-
-function ipToNumber(ip: string): number | undefined {
-  const parts = ip.trim().split(".");
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    return undefined;
-  }
-  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
-}
-
 /** Firewall rules never open the whole internet (or any range wider than the configured size). */
 export const postgresqlFirewallRuleDisallowOpenRange = resourceRule<FirewallRuleProps, FirewallConfig>({
   name: "postgresql-firewallrule-disallow-open-range",
@@ -69,10 +56,7 @@ export const postgresqlFirewallRuleDisallowOpenRange = resourceRule<FirewallRule
     "PostgreSQL firewall rule opens at most `maxAddresses` addresses (default 256, a /24); 0.0.0.0-255.255.255.255 always fails.",
   enforcementLevel: "mandatory",
   resources: [dbforpostgresql.FirewallRule],
-  config: {
-    schema: { maxAddresses: { type: "integer", minimum: 1, default: 256 } },
-    defaults: { maxAddresses: 256 },
-  },
+  config: firewallConfig,
   meta: {
     checklist: ["network"],
     severity: "critical",
@@ -84,19 +68,9 @@ export const postgresqlFirewallRuleDisallowOpenRange = resourceRule<FirewallRule
     },
   },
   check: (rule, _args, report, config) => {
-    const start = ipToNumber(rule.startIpAddress);
-    const end = ipToNumber(rule.endIpAddress);
-    if (start === undefined || end === undefined) {
-      report(
-        `Firewall rule addresses '${rule.startIpAddress}'-'${rule.endIpAddress}' are not IPv4 addresses: use dotted IPv4 addresses.`,
-      );
-      return;
-    }
-    const size = end - start + 1;
-    if (size > config.maxAddresses) {
-      report(
-        `Firewall rule ${rule.startIpAddress}-${rule.endIpAddress} opens ${size} addresses (limit ${config.maxAddresses}): narrow it to the clients' egress addresses.`,
-      );
+    const problem = firewallRangeProblem(rule.startIpAddress, rule.endIpAddress, config.maxAddresses);
+    if (problem !== undefined) {
+      report(problem);
     }
   },
 });
@@ -279,6 +253,7 @@ export const postgresqlServerEnableGeoRedundantBackup = resourceRule<ServerProps
   enforcementLevel: "mandatory",
   resources: [dbforpostgresql.Server],
   meta: {
+    profile: "platform",
     checklist: ["backups", "resilience"],
     severity: "medium",
     remediationSteps:
@@ -312,6 +287,7 @@ export const postgresqlServerEnableHighAvailability = resourceRule<ServerProps, 
     defaults: { allowSameZone: false },
   },
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "medium",
     remediationSteps:
@@ -406,6 +382,7 @@ export const postgresqlServerConfigureMaintenanceWindow = resourceRule<ServerPro
   enforcementLevel: "advisory",
   resources: [dbforpostgresql.Server],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps:
@@ -460,6 +437,7 @@ export const postgresqlServerMissingConnectionLogging = stackRule({
   enforcementLevel: "mandatory",
   resources: [dbforpostgresql.Server, dbforpostgresql.Configuration],
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:

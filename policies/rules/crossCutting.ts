@@ -131,6 +131,7 @@ export const azureResourceMissingRequiredTags = stackRule<TagConfig>({
     defaults: { requiredTags: ["environment", "owner"], taggableTypes: taggable.map(typeToken) },
   },
   meta: {
+    profile: "platform",
     checklist: ["governance"],
     severity: "low",
     remediationSteps:
@@ -179,6 +180,7 @@ export const azureStatefulEnforceProtect = stackRule<ProtectConfig>({
     defaults: { statefulTypes: stateful.map(typeToken) },
   },
   meta: {
+    profile: "platform",
     checklist: ["resilience", "backups"],
     severity: "high",
     remediationSteps:

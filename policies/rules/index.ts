@@ -1,5 +1,8 @@
 import type { ResourceRule, StackRule } from "../lib/rule";
 import * as appConfiguration from "./appConfiguration";
+import * as compute from "./compute";
+import * as credentials from "./credentials";
+import * as databases from "./databases";
 import * as azurePostgresql from "./azurePostgresql";
 import * as crossCutting from "./crossCutting";
 import * as keyVault from "./keyVault";
@@ -27,6 +30,10 @@ export const ruleModules = {
   "Monitoring (Application Insights, Log Analytics, alerts, diagnostics)": monitoring,
   "App Configuration": appConfiguration,
   Networking: network,
+  "Databases beyond PostgreSQL (Azure SQL, MySQL, Cosmos DB)": databases,
+  "Compute and containers (VMs, network interfaces, registries, Container Apps, Container Instances)":
+    compute,
+  "Literal credentials in app settings and connection strings": credentials,
   "Vercel (@pulumiverse/vercel)": vercel,
   "Cross-cutting (random, API versions, tags, protect)": crossCutting,
 } as const;

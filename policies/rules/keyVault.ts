@@ -175,6 +175,7 @@ export const keyVaultSecretMissingContentType = resourceRule<SecretProps>({
   enforcementLevel: "advisory",
   resources: [keyvault.Secret],
   meta: {
+    profile: "platform",
     checklist: ["secrets"],
     severity: "low",
     remediationSteps: "Set properties.contentType (e.g. 'text/plain', 'application/x-connection-string').",

@@ -26,6 +26,7 @@ export const applicationInsightsComponentEnforceWorkspaceBased = resourceRule<Co
   enforcementLevel: "mandatory",
   resources: [applicationinsights.Component],
   meta: {
+    profile: "platform",
     checklist: ["errorTracking", "monitoring"],
     severity: "medium",
     remediationSteps: "Set workspaceResourceId to the stack's Log Analytics workspace id.",
@@ -74,6 +75,7 @@ export const operationalInsightsWorkspaceConfigureRetention = resourceRule<Works
   resources: [operationalinsights.Workspace],
   config: { schema: { minDays: { type: "integer", minimum: 30, default: 30 } }, defaults: { minDays: 30 } },
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps: "Set retentionInDays to the stack minimum (30 staging, 90 production).",
@@ -117,6 +119,7 @@ export const monitorActionGroupConfigureReceivers = resourceRule<ActionGroupProp
   enforcementLevel: "mandatory",
   resources: [monitor.ActionGroup],
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:
@@ -156,6 +159,7 @@ export const monitorAlertConfigureActionGroup = resourceRule<AlertProps>({
   enforcementLevel: "mandatory",
   resources: [monitor.MetricAlert, monitor.ScheduledQueryRule],
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:
@@ -223,6 +227,7 @@ export const monitorAlertMissingCoverage = stackRule<CoverageConfig>({
     defaults: { coveredTypes: alertTargets.map(typeToken) },
   },
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:
@@ -260,6 +265,7 @@ export const monitorDiagnosticSettingMissingCoverage = stackRule<CoverageConfig>
     defaults: { coveredTypes: [...stateful, web.WebApp].map(typeToken) },
   },
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "medium",
     remediationSteps:
@@ -299,6 +305,7 @@ export const monitorDiagnosticSettingConfigureWorkspace = resourceRule<Diagnosti
   enforcementLevel: "mandatory",
   resources: [monitor.DiagnosticSetting],
   meta: {
+    profile: "platform",
     checklist: ["monitoring"],
     severity: "low",
     remediationSteps:
@@ -332,6 +339,7 @@ export const applicationInsightsWebTestMissingHealthCheck = stackRule<HealthTest
     defaults: { healthPath: "/health" },
   },
   meta: {
+    profile: "platform",
     checklist: ["healthChecks", "monitoring"],
     severity: "low",
     remediationSteps:
@@ -366,6 +374,7 @@ export const applicationInsightsWebTestDisallowPingTests = resourceRule<WebTestP
   enforcementLevel: "mandatory",
   resources: [applicationinsights.WebTest],
   meta: {
+    profile: "platform",
     checklist: ["healthChecks", "governance"],
     severity: "medium",
     remediationSteps:
@@ -387,6 +396,7 @@ export const applicationInsightsWebTestMissingHiddenLinkTag = resourceRule<WebTe
   enforcementLevel: "mandatory",
   resources: [applicationinsights.WebTest],
   meta: {
+    profile: "platform",
     checklist: ["healthChecks"],
     severity: "medium",
     remediationSteps:

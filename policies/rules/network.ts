@@ -45,6 +45,7 @@ export const networkPrivateEndpointMissingForPrivateService = stackRule({
   enforcementLevel: "mandatory",
   resources: [...privateCapable, network.PrivateEndpoint],
   meta: {
+    profile: "platform",
     checklist: ["network"],
     severity: "medium",
     remediationSteps:
@@ -78,6 +79,7 @@ export const networkPrivateEndpointMissingDnsZoneGroup = stackRule({
   enforcementLevel: "mandatory",
   resources: [network.PrivateEndpoint, network.PrivateDnsZoneGroup],
   meta: {
+    profile: "platform",
     checklist: ["network"],
     severity: "low",
     remediationSteps:

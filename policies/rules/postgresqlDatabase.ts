@@ -69,6 +69,7 @@ export const postgresqlRoleConfigureConnectionLimit = resourceRule<RoleProps, Co
     defaults: { maxConnections: 100 },
   },
   meta: {
+    profile: "platform",
     checklist: ["dbLeastPrivilege", "resilience"],
     severity: "low",
     remediationSteps: "Set connectionLimit to the app's pool size plus headroom (e.g. 20).",
@@ -263,6 +264,7 @@ export const postgresqlExtensionMissingAllowlistEntry = stackRule<ExtensionConfi
     defaults: { allowed: [] },
   },
   meta: {
+    profile: "platform",
     checklist: ["dbLeastPrivilege"],
     severity: "medium",
     remediationSteps:

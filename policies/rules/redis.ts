@@ -146,6 +146,7 @@ export const redisClusterEnableHighAvailability = resourceRule<ClusterProps>({
   enforcementLevel: "mandatory",
   resources: [redisenterprise.RedisEnterprise],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "medium",
     remediationSteps: "Set highAvailability: 'Enabled' (changing it replaces the cluster).",
@@ -190,6 +191,7 @@ export const redisClusterDisallowZones = resourceRule<ClusterProps>({
   enforcementLevel: "mandatory",
   resources: [redisenterprise.RedisEnterprise],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "medium",
     remediationSteps: "Remove zones; keep highAvailability 'Enabled' for zone redundancy.",
@@ -211,6 +213,7 @@ export const redisDatabaseEnablePersistence = resourceRule<DatabaseProps>({
   enforcementLevel: "advisory",
   resources: [redisenterprise.Database],
   meta: {
+    profile: "platform",
     checklist: ["backups", "resilience"],
     severity: "low",
     remediationSteps:
@@ -234,6 +237,7 @@ export const redisDatabaseMissingAccessPolicyAssignment = stackRule({
   enforcementLevel: "mandatory",
   resources: [redisenterprise.Database, redisenterprise.AccessPolicyAssignment],
   meta: {
+    profile: "platform",
     checklist: ["redisCredentials", "identity"],
     severity: "medium",
     remediationSteps:
@@ -276,6 +280,7 @@ export const redisDatabaseEnforceKeysViaKeyVault = stackRule({
   enforcementLevel: "mandatory",
   resources: [redisenterprise.Database, ...keyConsumers],
   meta: {
+    profile: "platform",
     checklist: ["secrets", "redisCredentials"],
     severity: "high",
     remediationSteps:

@@ -13,6 +13,7 @@ export const webStaticSiteConfigureStandardSku = resourceRule<StaticSiteProps>({
   enforcementLevel: "advisory",
   resources: [web.StaticSite],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps: "Set sku: { name: 'Standard', tier: 'Standard' }.",
@@ -52,6 +53,7 @@ export const webStaticSiteDisallowConfigFileUpdates = resourceRule<StaticSitePro
   enforcementLevel: "advisory",
   resources: [web.StaticSite],
   meta: {
+    profile: "platform",
     checklist: ["governance"],
     severity: "low",
     remediationSteps:

@@ -163,6 +163,7 @@ export const storageAccountConfigureRedundantSku = resourceRule<AccountProps>({
   enforcementLevel: "advisory",
   resources: [storage.StorageAccount],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps: "Use Standard_ZRS (or Standard_GZRS).",

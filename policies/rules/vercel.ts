@@ -159,6 +159,7 @@ export const vercelProjectMissingFirewallRateLimit = stackRule({
   enforcementLevel: "mandatory",
   resources: [vercel.Project, vercel.FirewallConfig],
   meta: {
+    profile: "platform",
     checklist: ["rateLimiting"],
     severity: "medium",
     remediationSteps:
@@ -215,6 +216,7 @@ export const vercelProjectRollingReleaseConfigureStages = resourceRule<RollingRe
   enforcementLevel: "mandatory",
   resources: [vercel.ProjectRollingRelease],
   meta: {
+    profile: "platform",
     checklist: ["rollback"],
     severity: "medium",
     remediationSteps:

@@ -455,6 +455,7 @@ export const webWebAppConfigureHealthCheck = resourceRule<SiteProps>({
   enforcementLevel: "mandatory",
   resources: sites,
   meta: {
+    profile: "platform",
     checklist: ["healthChecks"],
     severity: "medium",
     remediationSteps:
@@ -486,6 +487,7 @@ export const webWebAppEnableAppInsights = resourceRule<SiteProps>({
   enforcementLevel: "mandatory",
   resources: sites,
   meta: {
+    profile: "platform",
     checklist: ["errorTracking", "monitoring"],
     severity: "medium",
     remediationSteps:
@@ -649,6 +651,7 @@ export const webAppServicePlanConfigureProductionSku = resourceRule<PlanProps>({
   enforcementLevel: "mandatory",
   resources: [web.AppServicePlan],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "medium",
     remediationSteps:
@@ -670,6 +673,7 @@ export const webAppServicePlanEnableZoneRedundancy = resourceRule<PlanProps>({
   enforcementLevel: "advisory",
   resources: [web.AppServicePlan],
   meta: {
+    profile: "platform",
     checklist: ["resilience"],
     severity: "low",
     remediationSteps:
@@ -691,6 +695,7 @@ export const webWebAppMissingDeploymentSlot = stackRule({
   enforcementLevel: "mandatory",
   resources: [web.WebApp, web.WebAppSlot],
   meta: {
+    profile: "platform",
     checklist: ["rollback"],
     severity: "medium",
     remediationSteps:

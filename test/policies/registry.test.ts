@@ -1,6 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as app from "@pulumi/azure-native/app";
 import * as appconfiguration from "@pulumi/azure-native/appconfiguration";
+import * as compute from "@pulumi/azure-native/compute";
+import * as containerinstance from "@pulumi/azure-native/containerinstance";
+import * as containerregistry from "@pulumi/azure-native/containerregistry";
+import * as cosmosdb from "@pulumi/azure-native/cosmosdb";
+import * as dbformysql from "@pulumi/azure-native/dbformysql";
+import * as sql from "@pulumi/azure-native/sql";
 import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as keyvault from "@pulumi/azure-native/keyvault";
@@ -16,7 +23,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
 import { describe, expect, it } from "vitest";
-import { anchorTagPrefixes } from "../../policies/lib/metadata";
+import { anchorTagPrefixes, profileOf } from "../../policies/lib/metadata";
 import { rules } from "../../policies/rules";
 
 const verbs = ["missing", "disallow", "enable", "disable", "configure", "enforce"];
@@ -61,6 +68,14 @@ const expectedTypes: Record<string, readonly unknown[]> = {
   "vercel-projectrollingrelease": [vercel.ProjectRollingRelease],
   "random-password": [random.RandomPassword],
   "azure-resource": [resources.ResourceGroup],
+  "sql-firewallrule": [sql.FirewallRule],
+  "mysql-firewallrule": [dbformysql.FirewallRule],
+  "cosmosdb-databaseaccount": [cosmosdb.DatabaseAccount],
+  "compute-virtualmachine": [compute.VirtualMachine],
+  "network-networkinterface": [network.NetworkInterface],
+  "containerregistry-registry": [containerregistry.Registry],
+  "app-containerapp": [app.ContainerApp],
+  "containerinstance-containergroup": [containerinstance.ContainerGroup],
   "azure-stateful": [dbforpostgresql.Server, keyvault.Vault, redisenterprise.RedisEnterprise],
 };
 
@@ -96,8 +111,14 @@ describe("rule registry", () => {
       expect(rule.description.length).toBeGreaterThan(30);
       expect(["low", "medium", "high", "critical"]).toContain(rule.severity);
       expect(rule.tags?.some((t) => t.startsWith("checklist:"))).toBe(true);
+      expect(rule.tags?.filter((t) => t.startsWith("profile:"))).toEqual([`profile:${profileOf(rule)}`]);
       expect(
-        rule.tags?.every((t) => t.startsWith("checklist:") || anchorTagPrefixes.some((p) => t.startsWith(p))),
+        rule.tags?.every(
+          (t) =>
+            t.startsWith("profile:") ||
+            t.startsWith("checklist:") ||
+            anchorTagPrefixes.some((p) => t.startsWith(p)),
+        ),
       ).toBe(true);
       expect(rule.remediationSteps?.length ?? 0).toBeGreaterThan(10);
       expect(rule.framework?.name).toBe("internal-security-checklist");
@@ -105,6 +126,21 @@ describe("rule registry", () => {
       expect(rule.configSchema?.properties).toHaveProperty("excludeFor");
     },
   );
+
+  it("platform conventions (tags, protection, coverage, slots, SKUs) are in the platform profile, the rest in security", () => {
+    const platform = rules.filter((r) => profileOf(r) === "platform").map((r) => r.name);
+    expect(platform).toEqual(
+      expect.arrayContaining([
+        "azure-resource-missing-required-tags",
+        "azure-stateful-enforce-protect",
+        "monitor-alert-missing-coverage",
+        "monitor-diagnosticsetting-missing-coverage",
+        "web-webapp-missing-deployment-slot",
+      ]),
+    );
+    expect(platform).not.toContain("storage-account-enforce-https");
+    expect(platform).toHaveLength(38);
+  });
 
   it("remediate-level rules have a remediation and only they do", () => {
     for (const rule of rules) {
