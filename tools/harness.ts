@@ -334,23 +334,40 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
   const waitForRPCs = (runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
   // Like `pulumi up`, run inside the root Stack resource, so stack transformations and parenting work.
   // A program error is caught inside the Stack and rethrown here, so the Stack's own outputs never reject unhandled.
+  // An error inside an `apply` fails the dependent registration as a rejection nobody awaits; the language host
+  // turns those into the run's error, and so does this recorder (other listeners are paused meanwhile).
+  const stray: unknown[] = [];
+  const onStray = (reason: unknown): void => void stray.push(reason);
+  const paused = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onStray);
   let result: unknown;
   let failure: { error: unknown } | undefined;
-  await runtime.runInPulumiStack(async () => {
-    try {
-      result = await fn();
-    } catch (error) {
-      failure = { error };
-    }
-    return failure === undefined ? result : undefined;
-  });
-  if (failure !== undefined) {
-    await waitForRPCs().catch(() => undefined);
-    throw failure.error;
-  }
+  let outputs: Record<string, unknown> = {};
   const secretOutputs: string[] = [];
-  const outputs = await collectOutputs(sdk, result, secretOutputs);
-  await waitForRPCs();
+  try {
+    await runtime.runInPulumiStack(async () => {
+      try {
+        result = await fn();
+      } catch (error) {
+        failure = { error };
+      }
+      return failure === undefined ? result : undefined;
+    });
+    if (failure === undefined) {
+      outputs = await collectOutputs(sdk, result, secretOutputs);
+    }
+    await waitForRPCs().catch((error: unknown) => {
+      failure ??= { error };
+    });
+    // Rejections are reported after the microtask queue drains.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.removeListener("unhandledRejection", onStray);
+    for (const listener of paused) process.on("unhandledRejection", listener);
+  }
+  if (failure === undefined && stray.length > 0) failure = { error: stray[0] };
+  if (failure !== undefined) throw failure.error;
   return { resources: recorded, outputs, secretOutputs, unfakedCalls };
 }
 

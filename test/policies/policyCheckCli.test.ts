@@ -95,6 +95,14 @@ describe("exit codes", () => {
     );
   });
 
+  it("3 when an apply inside the program throws, with its message and the property it fed", async () => {
+    const r = await run("--stack", "apply", "--program-dir", failing);
+    expect(r.code).toBe(exitCodes.failed);
+    expect(r.stderr).toBe(
+      'policy-check: the program failed: error serializing property "length": cannot derive a length from a 32-character token\n',
+    );
+  });
+
   it("3 when the program throws, with the program's own message", async () => {
     const r = await run("--stack", "dev", "--program-dir", failing);
     expect(r.code).toBe(exitCodes.failed);
@@ -187,7 +195,7 @@ describe("the program's own errors", () => {
     const r = await run("--stack", "empty", "--program-dir", failing);
     expect(r.code).toBe(exitCodes.failed);
     expect(r.stderr).toMatch(
-      /^policy-check: the program failed: Error with an empty message \(at module\.exports \(.*\/test\/fixtures\/failing-program\/index\.ts:9:\d+\)\)\n$/,
+      /^policy-check: the program failed: Error with an empty message \(at module\.exports \(.*\/test\/fixtures\/failing-program\/index\.ts:\d+:\d+\)\)\n$/,
     );
   });
 });
