@@ -118,33 +118,23 @@ describe("production enforcement, PR diff and protection on the real engine", ()
   });
 
   it("a canary change 0 -> 50 previews as exactly one update, the API site", async () => {
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.apiPackageUrl",
-      "https://releases.example.com/shop-api/1.5.0/api.zip",
-      "--stack",
-      "production",
-    ]);
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.apiPackageSha256",
-      "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a",
-      "--stack",
-      "production",
-    ]);
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.frontendRef",
-      "2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5d6",
-      "--stack",
-      "production",
-    ]);
+    const candidate: Record<string, string> = {
+      version: "1.5.0",
+      apiPackageUrl: "https://releases.example.com/shop-api/1.5.0/api.zip",
+      apiPackageSha256: "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a",
+      frontendRef: "2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5d6",
+    };
+    for (const [key, value] of Object.entries(candidate)) {
+      await ws.ok([
+        "config",
+        "set",
+        "--path",
+        `webapp-platform:release.candidate.${key}`,
+        value,
+        "--stack",
+        "production",
+      ]);
+    }
     await ws.ok(["up", "--yes", "--stack", "production", ...policyArgs("production")]);
     await ws.ok([
       "config",
