@@ -117,34 +117,24 @@ describe("production enforcement, PR diff and protection on the real engine", ()
     expect((await exportStack(ws, "production")).resources.length).toBe(before);
   });
 
-  it("a canary change 0 -> 50 previews as exactly one update, the API site", async () => {
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.apiPackageUrl",
-      "https://releases.example.com/shop-api/1.5.0/api.zip",
-      "--stack",
-      "production",
-    ]);
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.apiPackageSha256",
-      "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a",
-      "--stack",
-      "production",
-    ]);
-    await ws.ok([
-      "config",
-      "set",
-      "--path",
-      "webapp-platform:release.candidate.frontendRef",
-      "2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5d6",
-      "--stack",
-      "production",
-    ]);
+  it("a canary change 0 -> 50 updates exactly one resource, the API site, and previews no create or delete", async () => {
+    const candidate: Record<string, string> = {
+      version: "1.5.0",
+      apiPackageUrl: "https://releases.example.com/shop-api/1.5.0/api.zip",
+      apiPackageSha256: "1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90a",
+      frontendRef: "2b3c4d5e6f708192a3b4c5d6e7f80912a3b4c5d6",
+    };
+    for (const [key, value] of Object.entries(candidate)) {
+      await ws.ok([
+        "config",
+        "set",
+        "--path",
+        `webapp-platform:release.candidate.${key}`,
+        value,
+        "--stack",
+        "production",
+      ]);
+    }
     await ws.ok(["up", "--yes", "--stack", "production", ...policyArgs("production")]);
     await ws.ok([
       "config",
@@ -157,8 +147,33 @@ describe("production enforcement, PR diff and protection on the real engine", ()
     ]);
     const r = await ws.ok(["preview", "--json", "--stack", "production", ...policyArgs("production")]);
     const preview = JSON.parse(r.stdout) as { steps?: { op: string; urn: string }[] };
-    const changes = (preview.steps ?? []).filter((s) => s.op !== "same");
-    expect(changes.map((s) => `${s.op} ${s.urn.split("::").pop()}`)).toEqual(["update api-site"]);
+    const changes = (preview.steps ?? [])
+      .filter((s) => s.op !== "same")
+      .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    expect(changes).toContain("update api-site");
+    expect(changes.filter((c) => /^(create|delete)/.test(c))).toEqual([]);
+    // Known defect (issue 8 note): azure-native's preview of an update returns only inputs plus `name` and
+    // `location` (provider/pkg/provider/provider.go, Update with req.GetPreview()), so the site's principal id
+    // and host name read as unknown in preview and every grant and URL built from them shows as a change
+    // there. Only the grants keyed on the site's principal may show as replacements; nothing stateful may.
+    expect(
+      changes.filter((c) => c.startsWith("replace") && !/^replace api-(site|canary)-[a-z-]+$/.test(c)),
+    ).toEqual([]);
+    // What `up` really does: exactly one update, the API site.
+    const before = ws.calls().length;
+    await ws.ok(["up", "--yes", "--stack", "production", ...policyArgs("production")]);
+    const history = JSON.parse(
+      (await ws.ok(["stack", "history", "--json", "--stack", "production"])).stdout,
+    ) as {
+      resourceChanges?: Record<string, number>;
+    }[];
+    const changed = Object.entries(history[0]?.resourceChanges ?? {}).filter(([op]) => op !== "same");
+    expect(changed).toEqual([["update", 1]]);
+    const updated = ws
+      .calls()
+      .slice(before)
+      .filter((c) => c.method === "update");
+    expect(updated.map((c) => c.urn?.split("::").pop())).toEqual(["api-site"]);
   });
 
   it("refuses `pulumi destroy` because stateful resources are protected", async () => {

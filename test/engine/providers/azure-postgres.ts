@@ -22,9 +22,10 @@ function target(): { host: string; port: number; user: string; password: string 
   return { host: host ?? "127.0.0.1", port: Number(port), user, password };
 }
 
-async function asSuperuser(database: string, statements: string[]): Promise<void> {
+/** A connection to the local server as its bootstrap superuser (what ARM acts as inside the server). */
+async function superuserClient(database: string): Promise<Client | undefined> {
   const t = target();
-  if (t === undefined) return;
+  if (t === undefined) return undefined;
   const client = new Client({
     host: t.host,
     port: t.port,
@@ -35,11 +36,7 @@ async function asSuperuser(database: string, statements: string[]): Promise<void
     connectionTimeoutMillis: 10_000,
   });
   await client.connect();
-  try {
-    for (const sql of statements) await client.query(sql);
-  } finally {
-    await client.end();
-  }
+  return client;
 }
 
 const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`;
@@ -67,11 +64,19 @@ export async function applyServer(inputs: Props): Promise<void> {
   if (typeof login !== "string" || typeof password !== "string" || target() === undefined) return;
   const file = adminsFile();
   if (file !== undefined) appendFileSync(file, `${String(reveal(inputs.serverName))} ${login}\n`);
-  await asSuperuser("postgres", [
-    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(login)}) THEN ` +
-      `CREATE ROLE ${ident(login)} LOGIN CREATEROLE CREATEDB; END IF; END $$`,
-    `ALTER ROLE ${ident(login)} WITH LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD ${literal(password)}`,
-  ]);
+  const client = await superuserClient("postgres");
+  if (client === undefined) return;
+  try {
+    await client.query(
+      `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ${literal(login)}) THEN ` +
+        `CREATE ROLE ${ident(login)} LOGIN CREATEROLE CREATEDB; END IF; END $$`,
+    );
+    await client.query(
+      `ALTER ROLE ${ident(login)} WITH LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD ${literal(password)}`,
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 /** Database create: the database exists, owned by the administrator as on Azure. */
@@ -79,17 +84,8 @@ export async function applyDatabase(inputs: Props): Promise<void> {
   const name = reveal(inputs.databaseName);
   const adminLogin = adminOf(String(reveal(inputs.serverName)));
   if (typeof name !== "string") return;
-  const t = target();
-  if (t === undefined) return;
-  const client = new Client({
-    host: t.host,
-    port: t.port,
-    user: t.user,
-    password: t.password,
-    database: "postgres",
-    ssl: { rejectUnauthorized: false },
-  });
-  await client.connect();
+  const client = await superuserClient("postgres");
+  if (client === undefined) return;
   try {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
     if (exists.rowCount === 0) {
