@@ -171,11 +171,13 @@ export = async () => {
     appInsightsId: observability.appInsightsId,
     healthUrl: api.healthUrl,
     apiPlan: config.api.plan,
+    storageAfter: [api.storageLastOperation],
     targets: {
       functionAppId: api.functionAppId,
       planId: config.api.plan === "ElasticPremium" ? api.planId : undefined,
       postgresServerId: database.serverId,
       redisClusterId: cache.clusterId,
+      redisDatabaseId: cache.databaseId,
       keyVaultId: secrets.vaultId,
       storageAccountId: api.storageAccountId,
       appConfigStoreId: flags.storeId,

@@ -32,6 +32,8 @@ export interface AlertTargets {
   readonly postgresServerId: pulumi.Input<string>;
   /** Azure Managed Redis cluster. */
   readonly redisClusterId: pulumi.Input<string>;
+  /** Its `default` database (an output of the database resource, so its diagnostic setting waits for it). */
+  readonly redisDatabaseId: pulumi.Input<string>;
   /** Key Vault. */
   readonly keyVaultId: pulumi.Input<string>;
   /** Storage account (Functions host storage). */
@@ -154,12 +156,15 @@ export interface DiagnosticsArgs {
   readonly workspaceId: pulumi.Input<string>;
   /** Include the Function App (Elastic Premium; Flex Consumption does not support diagnostic settings). */
   readonly functionApp: boolean;
+  /** Operations on the storage account its diagnostic settings must follow (one operation at a time). Default none. */
+  readonly storageAfter?: pulumi.Resource[];
 }
 
 /**
  * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
  * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
- * (`ConnectionEvents`) come from its `default` database, metrics from the cluster.
+ * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The two storage settings run
+ * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account.
  */
 export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
   const t = args.targets;
@@ -177,7 +182,7 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
     { role: "redis", uri: t.redisClusterId, metrics: allMetrics },
     {
       role: "redis-db",
-      uri: pulumi.interpolate`${t.redisClusterId}/databases/default`,
+      uri: t.redisDatabaseId,
       logs: [{ category: "ConnectionEvents", enabled: true }],
     },
     { role: "keyvault", uri: t.keyVaultId, logs: allLogs, metrics: allMetrics },
@@ -190,8 +195,10 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
     },
     { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
   ];
+  let storageAfter = args.storageAfter ?? [];
   for (const s of settings) {
-    new monitor.DiagnosticSetting(
+    const onStorage = s.role.startsWith("storage");
+    const setting = new monitor.DiagnosticSetting(
       `${name}-diag-${s.role}`,
       {
         name: "to-log-analytics",
@@ -200,7 +207,8 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
         logs: s.logs,
         metrics: s.metrics,
       },
-      { parent },
+      { parent, dependsOn: onStorage ? storageAfter : [] },
     );
+    if (onStorage) storageAfter = [setting];
   }
 }

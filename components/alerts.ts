@@ -36,6 +36,8 @@ export interface AlertsArgs {
   readonly targets: AlertTargets;
   /** API hosting plan; Flex Consumption has neither plan metrics nor diagnostic settings. */
   readonly apiPlan: "FlexConsumption" | "ElasticPremium";
+  /** Operations on the host storage account its diagnostic settings must follow (`Api.storageLastOperation`). */
+  readonly storageAfter?: pulumi.Resource[];
 }
 
 const WINDOW = "PT5M";
@@ -161,7 +163,11 @@ export class Alerts extends pulumi.ComponentResource {
     }
 
     this.webTestId = config.availabilityTest.enabled ? this.availability(name, args, ruleName) : undefined;
-    diagnosticSettings(name, { targets, workspaceId: args.workspaceId, functionApp: elastic }, this);
+    diagnosticSettings(
+      name,
+      { targets, workspaceId: args.workspaceId, functionApp: elastic, storageAfter: args.storageAfter },
+      this,
+    );
 
     this.registerOutputs({ webTestId: this.webTestId, alertNames: this.alertNames });
   }

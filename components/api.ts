@@ -99,6 +99,8 @@ export class Api extends pulumi.ComponentResource {
   readonly canaryHealthUrl?: pulumi.Output<string>;
   /** Canary slot resource id (Elastic Premium). */
   readonly canarySlotId?: pulumi.Output<string>;
+  /** The last operation on the host storage account; later operations on it (diagnostic settings) wait for it. */
+  readonly storageLastOperation: pulumi.Resource;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webapp-platform:api:Api", name, {}, opts);
@@ -258,6 +260,7 @@ export class Api extends pulumi.ComponentResource {
     this.functionAppId = site.id;
     this.planId = plan.id;
     this.storageAccountId = storage.account.id;
+    this.storageLastOperation = storage.lastOperation;
     this.defaultHostName = site.defaultHostName;
     this.url = pulumi.interpolate`https://${site.defaultHostName}`;
     this.healthUrl = pulumi.interpolate`${this.url}${config.healthCheckPath}`;

@@ -308,6 +308,8 @@ async function collectOutputs(value: unknown, secrets: string[], at = ""): Promi
 }
 
 async function resolveValue(v: unknown, secrets: string[], at: string): Promise<unknown> {
+  // The engine exports a resource as a reference to it; its URN stands in (walking its fields would never end).
+  if (pulumi.Resource.isInstance(v)) return resolveValue(v.urn, secrets, at);
   if (pulumi.Output.isInstance(v)) {
     const o = v as pulumi.Output<unknown>;
     if (await pulumi.isSecret(o)) secrets.push(at);

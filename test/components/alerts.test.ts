@@ -11,6 +11,7 @@ const IDS = {
   planId: `${SUB}/Microsoft.Web/serverfarms/asp-shop`,
   postgresServerId: `${SUB}/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop`,
   redisClusterId: `${SUB}/Microsoft.Cache/redisEnterprise/redis-shop`,
+  redisDatabaseId: `${SUB}/Microsoft.Cache/redisEnterprise/redis-shop/databases/default`,
   keyVaultId: `${SUB}/Microsoft.KeyVault/vaults/kv-shop`,
   storageAccountId: `${SUB}/Microsoft.Storage/storageAccounts/stshop`,
   appConfigStoreId: `${SUB}/Microsoft.AppConfiguration/configurationStores/appcs-shop`,
@@ -264,7 +265,7 @@ describe("Alerts", () => {
     });
     expect(byName["alerts-diag-redis"].logs).toBeUndefined();
     expect(byName["alerts-diag-redis-db"]).toMatchObject({
-      resourceUri: `${IDS.redisClusterId}/databases/default`,
+      resourceUri: IDS.redisDatabaseId,
       logs: [{ category: "ConnectionEvents", enabled: true }],
     });
     expect(byName["alerts-diag-storage"]).toMatchObject({
