@@ -104,6 +104,11 @@ export = async () => {
 
   const observability = new Observability("monitoring", { ...base, config: config.monitoring });
 
+  // Not linked as the API's backend (README, "Why the API is not linked"): its pages call the API's own host.
+  const site = config.staticSite.enabled
+    ? new StaticSite("static-site", { naming, resourceGroupName, config: config.staticSite })
+    : undefined;
+
   // REDIS_URL carries no credential with Entra ID auth; with access keys it holds the key, so it goes through Key Vault.
   const redisSecret: Record<string, pulumi.Output<string>> = {};
   const redisPlain: Record<string, pulumi.Output<string>> = {};
@@ -140,18 +145,8 @@ export = async () => {
     vault: secrets.vault,
     appConfigStoreId: flags.storeId,
     redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
+    frontendOrigins: site?.origins,
   });
-
-  const site = config.staticSite.enabled
-    ? new StaticSite("static-site", {
-        naming,
-        resourceGroupName,
-        config: config.staticSite,
-        backend: config.staticSite.linkBackend
-          ? { functionAppId: api.functionAppId, region: location }
-          : undefined,
-      })
-    : undefined;
 
   const vercel = config.vercel.enabled
     ? new VercelSite("vercel", {

@@ -62,6 +62,8 @@ export interface ApiArgs {
   readonly appConfigStoreId: pulumi.Input<string>;
   /** Azure Managed Redis database the identities get the `default` access policy on. */
   readonly redis: ApiRedisAccess;
+  /** Origins of the stack's own frontends (`StaticSite.origins`), admitted by CORS beside `config.corsOrigins`. */
+  readonly frontendOrigins?: pulumi.Input<string>[];
   /** Host storage replication. Default Standard_ZRS on Elastic Premium, Standard_LRS on Flex Consumption. */
   readonly storageSku?: "Standard_LRS" | "Standard_ZRS";
 }
@@ -194,6 +196,7 @@ export class Api extends pulumi.ComponentResource {
           appSettings: settingsFor(release.stable, appName, appName),
           vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
           rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
+          extraCorsOrigins: args.frontendOrigins,
         }),
       },
       {
@@ -230,6 +233,7 @@ export class Api extends pulumi.ComponentResource {
               `${appName}-${CANARY_SLOT}`,
             ),
             vnetRouteAll: "virtualNetworkSubnetId" in vnet,
+            extraCorsOrigins: args.frontendOrigins,
           }),
         },
         { parent: this, dependsOn: ready },

@@ -152,6 +152,8 @@ export interface SiteConfigInputs {
   readonly vnetRouteAll: boolean;
   /** Ramp-up rules (production site on Elastic Premium only). */
   readonly rampUpRules?: inputs.web.RampUpRuleArgs[];
+  /** Origins admitted beside `config.corsOrigins`: the stack's own frontends (Static Web App). Default none. */
+  readonly extraCorsOrigins?: pulumi.Input<string>[];
 }
 
 /**
@@ -179,7 +181,10 @@ export function siteConfig(i: SiteConfigInputs): inputs.web.SiteConfigArgs {
     remoteDebuggingEnabled: false,
     http20Enabled: true,
     healthCheckPath: i.config.healthCheckPath,
-    cors: { allowedOrigins: [...i.config.corsOrigins], supportCredentials: i.config.corsSupportCredentials },
+    cors: {
+      allowedOrigins: [...i.config.corsOrigins, ...(i.extraCorsOrigins ?? [])],
+      supportCredentials: i.config.corsSupportCredentials,
+    },
   };
   if (i.config.plan === "FlexConsumption") return common;
   const runtime = i.config.runtime;

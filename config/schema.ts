@@ -236,12 +236,22 @@ const apiSchema = z.strictObject({
 const staticSiteSchema = z.strictObject({
   /** Create the Static Web App. */
   enabled: z.boolean(),
-  /** Free or Standard (Standard: SLA, linked backend, private endpoint). */
+  /** Free or Standard (Standard: SLA, private endpoint). */
   sku: oneOf(["Free", "Standard"]),
   /** Region (Static Web Apps exist only in a few). Default westeurope. */
   location: oneOf(STATIC_WEB_APP_REGIONS).default("westeurope"),
-  /** Link the API as the `/api` backend (Standard only). Default false. */
-  linkBackend: z.boolean().default(false),
+  // --- issue 9 point 2 (linked backend) ---
+  /**
+   * Must stay false: linking the API as the `/api` backend gives the Static Web App exclusive access to the Function
+   * App, which then refuses the Vercel frontend, the availability test, the promotion's probes and the canary slot.
+   */
+  linkBackend: z
+    .literal(false, {
+      error:
+        "must be false: a linked backend gives the Static Web App exclusive access to the Function App, so Vercel, the availability test, the promotion's health probes and the canary slot would be refused (README, 'Why the API is not linked to the Static Web App'); remove the key",
+    })
+    .default(false),
+  // --- end issue 9 point 2 ---
   /** Pull-request preview environments (public URLs). Default false. */
   previewEnvironments: z.boolean().default(false),
   /** Custom domain, e.g. app.example.com. */
@@ -508,9 +518,6 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   });
   if (c.api.corsSupportCredentials && c.api.corsOrigins.length === 0) {
     issue(ctx, ["api", "corsSupportCredentials"], "needs at least one explicit origin in api.corsOrigins");
-  }
-  if (c.staticSite.linkBackend && c.staticSite.sku !== "Standard") {
-    issue(ctx, ["staticSite", "linkBackend"], "linked backends need sku Standard");
   }
   if (c.featureFlags.sku === "free" && c.featureFlags.purgeProtection) {
     issue(ctx, ["featureFlags", "purgeProtection"], "is only available on sku standard");

@@ -58,7 +58,7 @@ describe.each(STACKS)("%s stack as committed", (stack) => {
     expect(counts["azure-native:dbforpostgresql:FirewallRule"] ?? 0).toBe(production ? 0 : 2);
     expect(counts["vercel:index/projectRollingRelease:ProjectRollingRelease"] ?? 0).toBe(production ? 1 : 0);
     expect(counts["vercel:index/firewallConfig:FirewallConfig"] ?? 0).toBe(production ? 1 : 0);
-    expect(results[stack].resources).toHaveLength(production ? 166 : 104);
+    expect(results[stack].resources).toHaveLength(production ? 165 : 104);
   });
 
   it("tags every taggable Azure resource with environment, owner, cost-center and managed-by", () => {
