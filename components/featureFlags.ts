@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureFlagsConfig, NetworkConfig } from "../config/schema";
 import type { Naming } from "./naming";
+import { afterRolePropagation } from "./propagation";
 import { privateEndpoint } from "./shared";
 
 /** App Configuration Data Owner: read and write key-values through the data plane. */
@@ -42,6 +43,8 @@ export interface FeatureFlagsArgs {
    * the caller.
    */
   readonly deployerPrincipalId: pulumi.Input<string>;
+  /** Wait between the deployer's data-owner grant and the first key-value write (Go duration). Default 15m. */
+  readonly rolePropagation?: string;
 }
 
 /** The feature-flag document (App Configuration feature management schema) for one flag. */
@@ -160,6 +163,14 @@ export class FeatureFlags extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Key-value writes right after the grant get 403 until it propagates (up to 15 minutes, per Microsoft).
+    const propagated = afterRolePropagation(
+      `${name}-deployer-data-owner-propagation`,
+      [deployerAccess],
+      this,
+      args.rolePropagation,
+    );
+
     this.flagNames = Object.keys(config.flags).sort();
     for (const flag of this.flagNames) {
       new appconfiguration.KeyValue(
@@ -171,7 +182,7 @@ export class FeatureFlags extends pulumi.ComponentResource {
           contentType: FEATURE_FLAG_CONTENT_TYPE,
           value: featureFlagValue(flag, config.flags[flag]),
         },
-        { parent: this, dependsOn: [deployerAccess] },
+        { parent: this, dependsOn: [propagated] },
       );
     }
 

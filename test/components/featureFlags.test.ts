@@ -130,10 +130,21 @@ describe("FeatureFlags", () => {
     );
     const again = one(await build("staging"), "azure-native:authorization:RoleAssignment");
     expect(again.inputs.roleAssignmentName).toBe(ra.inputs.roleAssignmentName);
-    const raUrn = one(result, "azure-native:authorization:RoleAssignment").urn;
-    for (const kv of ofType(result, "azure-native:appconfiguration:KeyValue")) {
-      expect(kv.dependencies).toContain(raUrn);
-    }
+  });
+
+  it("writes no flag until the data-owner grant has had 15 minutes to propagate (Microsoft: up to 15 minutes)", async () => {
+    const result = await build("staging");
+    const ra = one(result, "azure-native:authorization:RoleAssignment");
+    const sleep = one(result, "time:index/sleep:Sleep");
+    expect(sleep.name).toBe("flags-deployer-data-owner-propagation");
+    expect(sleep.inputs).toEqual({
+      createDuration: "15m",
+      triggers: { grant0: ra.inputs.id ?? expect.any(String) },
+    });
+    expect(sleep.dependencies).toEqual([ra.urn]);
+    const keyValues = ofType(result, "azure-native:appconfiguration:KeyValue");
+    expect(keyValues).toHaveLength(6);
+    for (const kv of keyValues) expect(kv.dependencies).toContain(sleep.urn);
   });
 
   it("parents every child to the component and names it from the component name", async () => {
@@ -145,6 +156,7 @@ describe("FeatureFlags", () => {
       "azure-native:network:PrivateDnsZoneGroup": 1,
       "azure-native:network:PrivateEndpoint": 1,
       "pulumi:pulumi:Stack": 1,
+      "time:index/sleep:Sleep": 1,
       "webapp-platform:flags:FeatureFlags": 1,
     });
     expectChildrenOf(result, "flags");
