@@ -13,6 +13,7 @@ import { Secrets } from "./components/secrets";
 import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
 import { VercelSite } from "./components/vercelSite";
+import { postgresMaxConnections } from "./config/azure";
 import { loadConfig } from "./config/load";
 
 /**
@@ -167,6 +168,7 @@ export = async () => {
     healthUrl: api.healthUrl,
     apiPlan: config.api.plan,
     storageAfter: [api.storageLastOperation],
+    databaseMaxConnections: postgresMaxConnections(config.database.tier, config.database.skuName),
     targets: {
       functionAppId: api.functionAppId,
       planId: config.api.plan === "ElasticPremium" ? api.planId : undefined,

@@ -1,3 +1,4 @@
+// Role propagation: the wait between a new Azure role assignment and its first use.
 import type * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";

@@ -329,10 +329,18 @@ const monitoringSchema = z.strictObject({
     p95LatencyMs: int(50, 60000),
     /** Alert when the average response time exceeds this many ms. */
     responseTimeMs: int(50, 60000),
-    /** App Service plan CPU percentage (Elastic Premium). */
-    cpuPercent: int(1, 100),
-    /** App Service plan memory percentage (Elastic Premium). */
-    memoryPercent: int(1, 100),
+    // --- issue 9 point 7 (alerts Flex can fire, users' signals) ---
+    /** App Service plan CPU percentage; Elastic Premium only (Flex Consumption exposes no plan CPU metric). */
+    cpuPercent: int(1, 100).optional(),
+    /** App Service plan memory percentage; Elastic Premium only (Flex Consumption exposes no plan memory metric). */
+    memoryPercent: int(1, 100).optional(),
+    /** Alert when p99 server response time exceeds this many ms (at least p95LatencyMs). */
+    p99LatencyMs: int(50, 60000),
+    /** Alert when active database connections exceed this share of the size's max_connections. */
+    databaseConnectionsPercent: int(1, 100),
+    /** Alert when the Redis cache hit ratio falls below this percentage (ERP plan: above 80 %). */
+    redisCacheHitRatioPercent: int(1, 100),
+    // --- end issue 9 point 7 ---
     /** Database CPU percentage. */
     databaseCpuPercent: int(1, 100),
     /** Failed database connections per 5 minutes. */
@@ -349,10 +357,14 @@ const monitoringSchema = z.strictObject({
       frequencySeconds: z.union([z.literal(300), z.literal(600), z.literal(900)], {
         error: "must be 300, 600 or 900",
       }),
-      /** Alert when this many locations fail. */
+      /** A test run (one probe per location) fails when at least this many of its 5 locations fail. */
       failedLocations: int(1, 5),
+      // --- issue 9 point 7 ---
+      /** Alert when this many consecutive test runs failed (the plans' "3 consecutive health failures"). Default 3. */
+      consecutiveFailedRuns: int(1, 6).default(3),
+      // --- end issue 9 point 7 ---
     })
-    .default({ enabled: true, frequencySeconds: 300, failedLocations: 3 }),
+    .default({ enabled: true, frequencySeconds: 300, failedLocations: 3, consecutiveFailedRuns: 3 }),
 });
 
 const FLAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
@@ -532,6 +544,31 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   if (c.network.mode === "private" && c.featureFlags.sku === "free") {
     issue(ctx, ["featureFlags", "sku"], "free has no private link; private network mode needs standard");
   }
+  // --- issue 9 point 7 ---
+  const t = c.monitoring.thresholds;
+  for (const key of ["cpuPercent", "memoryPercent"] as const) {
+    if (c.api.plan === "FlexConsumption" && t[key] !== undefined) {
+      issue(
+        ctx,
+        ["monitoring", "thresholds", key],
+        "Flex Consumption exposes no App Service plan CPU or memory percentage, so this alert could never fire; remove the key (Elastic Premium only)",
+      );
+    } else if (c.api.plan === "ElasticPremium" && t[key] === undefined) {
+      issue(
+        ctx,
+        ["monitoring", "thresholds", key],
+        "is required on Elastic Premium (plan CPU and memory alerts)",
+      );
+    }
+  }
+  if (t.p99LatencyMs < t.p95LatencyMs) {
+    issue(
+      ctx,
+      ["monitoring", "thresholds", "p99LatencyMs"],
+      `${t.p99LatencyMs} is below p95LatencyMs ${t.p95LatencyMs}; a p99 is never below the p95`,
+    );
+  }
+  // --- end issue 9 point 7 ---
   if (c.vercel.rollingRelease && !c.vercel.enabled) {
     issue(ctx, ["vercel", "rollingRelease"], "needs vercel.enabled");
   }
