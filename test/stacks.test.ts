@@ -56,10 +56,10 @@ describe.each(STACKS)("%s stack as committed", (stack) => {
     expect(counts["azure-native:network:VirtualNetwork"] ?? 0).toBe(production ? 1 : 0);
     expect(counts["azure-native:network:PrivateEndpoint"] ?? 0).toBe(production ? 7 : 0);
     expect(counts["azure-native:privatedns:PrivateZone"] ?? 0).toBe(production ? 9 : 0);
-    expect(counts["azure-native:dbforpostgresql:FirewallRule"] ?? 0).toBe(production ? 0 : 2);
+    expect(counts["azure-native:dbforpostgresql:FirewallRule"] ?? 0).toBe(production ? 0 : 1);
     expect(counts["vercel:index/projectRollingRelease:ProjectRollingRelease"] ?? 0).toBe(production ? 1 : 0);
     expect(counts["vercel:index/firewallConfig:FirewallConfig"] ?? 0).toBe(production ? 1 : 0);
-    expect(results[stack].resources).toHaveLength(production ? 166 : 109);
+    expect(results[stack].resources).toHaveLength(production ? 166 : 108);
   });
 
   it("tags every taggable Azure resource with environment, owner, cost-center and managed-by", () => {
