@@ -377,6 +377,14 @@ const featureFlagsSchema = z.strictObject({
   purgeProtection: z.boolean(),
   /** Soft-delete retention in days, 1-7 (standard only). Default 7. */
   softDeleteRetentionDays: int(1, 7).default(7),
+  // --- issue 9 point 8 (App Configuration without public access) ---
+  /**
+   * Turn the store's public network access off and let ARM write key-values through Azure Resource Manager Private
+   * Link (`dataPlaneProxy.privateLinkDelegation`). Private mode only; needs the tenant's Resource Management Private
+   * Link and the deployer reaching ARM through it (README, "App Configuration and public access"). Default false.
+   */
+  armPrivateLink: z.boolean().default(false),
+  // --- end issue 9 point 8 ---
   /** Flags: name to rollout percentage 0-100 (0 and 100 are still switchable flags). */
   flags: z
     .record(z.string().regex(FLAG_NAME, "must be an identifier like ENABLE_DARK_MODE"), int(0, 100))
@@ -544,6 +552,15 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   if (c.network.mode === "private" && c.featureFlags.sku === "free") {
     issue(ctx, ["featureFlags", "sku"], "free has no private link; private network mode needs standard");
   }
+  // --- issue 9 point 8 ---
+  if (c.featureFlags.armPrivateLink && c.network.mode !== "private") {
+    issue(
+      ctx,
+      ["featureFlags", "armPrivateLink"],
+      "needs network.mode private: without a private endpoint nothing could reach a store with public access off",
+    );
+  }
+  // --- end issue 9 point 8 ---
   // --- issue 9 point 7 ---
   const t = c.monitoring.thresholds;
   for (const key of ["cpuPercent", "memoryPercent"] as const) {

@@ -96,3 +96,15 @@ describe("postgresMaxConnections follows Microsoft's per-size table", () => {
     );
   });
 });
+
+describe("App Configuration without public access (point 8)", () => {
+  it("refuses featureFlags.armPrivateLink outside private network mode", () => {
+    expect(problemsOf(patched("staging", { featureFlags: { armPrivateLink: true } }))).toEqual([
+      "webapp-platform:featureFlags.armPrivateLink: got true; needs network.mode private: without a private endpoint nothing could reach a store with public access off",
+    ]);
+  });
+
+  it("accepts it in production's private mode", () => {
+    expect(problemsOf(patched("production", { featureFlags: { armPrivateLink: true } }))).toEqual([]);
+  });
+});

@@ -81,6 +81,32 @@ describe("FeatureFlags", () => {
     }
   });
 
+  it("keeps public access by default: without ARM private link the flag writes would be refused", async () => {
+    const store = one(await build("production"), "azure-native:appconfiguration:ConfigurationStore");
+    expect(store.inputs.publicNetworkAccess).toBe("Enabled");
+    expect(store.inputs.dataPlaneProxy).toEqual({ authenticationMode: "Pass-through" });
+  });
+
+  it("with armPrivateLink in private mode, turns public access off and lets ARM write through its private link", async () => {
+    const cfg = stackConfig("production", { featureFlags: { armPrivateLink: true } });
+    const result = await build("production", { config: cfg.featureFlags });
+    const store = one(result, "azure-native:appconfiguration:ConfigurationStore");
+    expect(store.inputs).toMatchObject({
+      publicNetworkAccess: "Disabled",
+      disableLocalAuth: true,
+      dataPlaneProxy: { authenticationMode: "Pass-through", privateLinkDelegation: "Enabled" },
+    });
+    expect(ofType(result, "azure-native:network:PrivateEndpoint")).toHaveLength(1);
+    expect(ofType(result, "azure-native:appconfiguration:KeyValue")).toHaveLength(6);
+  });
+
+  it("refuses armPrivateLink in public mode, where nothing could reach a store without public access", async () => {
+    const cfg = stackConfig("production", { featureFlags: { armPrivateLink: true } });
+    await expect(build("staging", { config: cfg.featureFlags })).rejects.toThrow(
+      "featureFlags.armPrivateLink needs network mode private: with public access off only a private endpoint reaches the store",
+    );
+  });
+
   it("has purge protection and 7-day soft delete in production, neither protection nor long retention in staging", async () => {
     const staging = one(await build("staging"), "azure-native:appconfiguration:ConfigurationStore");
     const production = one(await build("production"), "azure-native:appconfiguration:ConfigurationStore");
