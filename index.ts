@@ -13,6 +13,7 @@ import { Secrets } from "./components/secrets";
 import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
 import { VercelSite } from "./components/vercelSite";
+import { postgresMaxConnections } from "./config/azure";
 import { loadConfig } from "./config/load";
 
 /**
@@ -105,6 +106,11 @@ export = async () => {
 
   const observability = new Observability("monitoring", { ...base, config: config.monitoring });
 
+  // Not linked as the API's backend (README, "Why the API is not linked"): its pages call the API's own host.
+  const site = config.staticSite.enabled
+    ? new StaticSite("static-site", { naming, resourceGroupName, config: config.staticSite })
+    : undefined;
+
   // REDIS_URL carries no credential with Entra ID auth; with access keys it holds the key, so it goes through Key Vault.
   const redisSecret: Record<string, pulumi.Output<string>> = {};
   const redisPlain: Record<string, pulumi.Output<string>> = {};
@@ -141,18 +147,8 @@ export = async () => {
     vault: secrets.vault,
     appConfigStoreId: flags.storeId,
     redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
+    frontendOrigins: site?.origins,
   });
-
-  const site = config.staticSite.enabled
-    ? new StaticSite("static-site", {
-        naming,
-        resourceGroupName,
-        config: config.staticSite,
-        backend: config.staticSite.linkBackend
-          ? { functionAppId: api.functionAppId, region: location }
-          : undefined,
-      })
-    : undefined;
 
   const vercel = config.vercel.enabled
     ? new VercelSite("vercel", {
@@ -173,11 +169,14 @@ export = async () => {
     appInsightsId: observability.appInsightsId,
     healthUrl: api.healthUrl,
     apiPlan: config.api.plan,
+    storageAfter: [api.storageLastOperation],
+    databaseMaxConnections: postgresMaxConnections(config.database.tier, config.database.skuName),
     targets: {
       functionAppId: api.functionAppId,
       planId: config.api.plan === "ElasticPremium" ? api.planId : undefined,
       postgresServerId: database.serverId,
       redisClusterId: cache.clusterId,
+      redisDatabaseId: cache.databaseId,
       keyVaultId: secrets.vaultId,
       storageAccountId: api.storageAccountId,
       appConfigStoreId: flags.storeId,

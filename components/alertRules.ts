@@ -1,6 +1,6 @@
-import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/schema";
+import { ERROR_RATE_QUERY, P95_QUERY, P99_QUERY, REDIS_HIT_RATIO_QUERY } from "./alertQueries";
 
 /** One static-threshold metric alert on a single resource. */
 export interface MetricRule {
@@ -32,6 +32,8 @@ export interface AlertTargets {
   readonly postgresServerId: pulumi.Input<string>;
   /** Azure Managed Redis cluster. */
   readonly redisClusterId: pulumi.Input<string>;
+  /** Its `default` database (an output of the database resource, so its diagnostic setting waits for it). */
+  readonly redisDatabaseId: pulumi.Input<string>;
   /** Key Vault. */
   readonly keyVaultId: pulumi.Input<string>;
   /** Storage account (Functions host storage). */
@@ -43,15 +45,18 @@ export interface AlertTargets {
 /**
  * The metric alerts for a stack. Metric names are the REST names from Azure Monitor's supported-metrics
  * reference: App Insights `requests/duration` (ms), App Service plan `CpuPercentage`/`MemoryPercentage`,
- * PostgreSQL Flexible `cpu_percent`/`connections_failed`, Managed Redis `serverLoad`.
+ * PostgreSQL Flexible `cpu_percent`/`connections_failed`/`active_connections`, Managed Redis `serverLoad`.
+ * `databaseMaxConnections` is the server size's `max_connections` (`postgresMaxConnections`): the connections
+ * alert fires above `databaseConnectionsPercent` of it.
  */
 export function metricRules(
   t: MonitoringConfig["thresholds"],
   targets: AlertTargets,
   appInsightsId: pulumi.Input<string>,
+  databaseMaxConnections: number,
 ): MetricRule[] {
   const plan: MetricRule[] =
-    targets.planId === undefined
+    targets.planId === undefined || t.cpuPercent === undefined || t.memoryPercent === undefined
       ? []
       : [
           {
@@ -108,6 +113,16 @@ export function metricRules(
       severity: 1,
     },
     {
+      role: "db-connections",
+      description: `Active PostgreSQL connections above ${t.databaseConnectionsPercent}% of max_connections (${databaseMaxConnections})`,
+      scope: targets.postgresServerId,
+      namespace: "Microsoft.DBforPostgreSQL/flexibleServers",
+      metric: "active_connections",
+      aggregation: "Maximum",
+      threshold: Math.floor((databaseMaxConnections * t.databaseConnectionsPercent) / 100),
+      severity: 2,
+    },
+    {
       role: "redis-load",
       description: `Managed Redis server load above ${t.redisServerLoadPercent}%`,
       scope: targets.redisClusterId,
@@ -120,22 +135,88 @@ export function metricRules(
   ];
 }
 
-/** KQL: failed-request percentage of one Application Insights resource in the rule's window. */
-export const ERROR_RATE_QUERY = (appInsightsId: string): string =>
-  [
-    "AppRequests",
-    `| where _ResourceId =~ '${appInsightsId}'`,
-    "| summarize Total = count(), Failed = countif(Success == false)",
-    "| extend FailedPercent = iff(Total == 0, 0.0, 100.0 * Failed / Total)",
-  ].join("\n");
+/** One log alert on the workspace: a query, the column it measures and the threshold. */
+export interface LogRule {
+  /** Role in logical and physical names, e.g. `p99-latency`. */
+  readonly role: string;
+  /** What the alert means, for the notification. */
+  readonly description: string;
+  /** KQL returning `column`. */
+  readonly query: pulumi.Input<string>;
+  /** Measured column. */
+  readonly column: string;
+  /** How the column is aggregated over a window. */
+  readonly aggregation: "Maximum" | "Minimum";
+  /** Fires when the aggregate is above (`GreaterThan`) or below (`LessThan`) the threshold. */
+  readonly operator: "GreaterThan" | "LessThan" | "GreaterThanOrEqual";
+  /** Threshold. */
+  readonly threshold: number;
+  /** 0 (critical) to 4 (verbose). */
+  readonly severity: number;
+  /** ISO-8601 window (and evaluation frequency). */
+  readonly window: string;
+  /** Consecutive failing windows that fire the alert. Default 1. */
+  readonly consecutiveWindows?: number;
+}
 
-/** KQL: p95 server duration (ms) of one Application Insights resource in the rule's window. */
-export const P95_QUERY = (appInsightsId: string): string =>
-  [
-    "AppRequests",
-    `| where _ResourceId =~ '${appInsightsId}'`,
-    "| summarize P95 = percentile(DurationMs, 95)",
-  ].join("\n");
+/**
+ * The log alerts on request telemetry and cache metrics: failed-request rate, p95 and p99 latency of the API's
+ * Application Insights resource, and the Managed Redis cache hit ratio (from the cluster metrics its diagnostic
+ * setting exports; the cache metrics have a 5-minute grain, so 15-minute windows).
+ */
+export function logRules(
+  t: MonitoringConfig["thresholds"],
+  appInsightsId: pulumi.Input<string>,
+  redisClusterId: pulumi.Input<string>,
+): LogRule[] {
+  const appi = pulumi.output(appInsightsId);
+  return [
+    {
+      role: "error-rate",
+      description: `API failed-request rate above ${t.errorRatePercent}%`,
+      query: appi.apply(ERROR_RATE_QUERY),
+      column: "FailedPercent",
+      aggregation: "Maximum",
+      operator: "GreaterThan",
+      threshold: t.errorRatePercent,
+      severity: 1,
+      window: "PT5M",
+    },
+    {
+      role: "p95-latency",
+      description: `API p95 response time above ${t.p95LatencyMs} ms`,
+      query: appi.apply(P95_QUERY),
+      column: "P95",
+      aggregation: "Maximum",
+      operator: "GreaterThan",
+      threshold: t.p95LatencyMs,
+      severity: 2,
+      window: "PT5M",
+    },
+    {
+      role: "p99-latency",
+      description: `API p99 response time above ${t.p99LatencyMs} ms`,
+      query: appi.apply(P99_QUERY),
+      column: "P99",
+      aggregation: "Maximum",
+      operator: "GreaterThan",
+      threshold: t.p99LatencyMs,
+      severity: 2,
+      window: "PT5M",
+    },
+    {
+      role: "redis-hit-ratio",
+      description: `Managed Redis cache hit ratio below ${t.redisCacheHitRatioPercent}%`,
+      query: pulumi.output(redisClusterId).apply(REDIS_HIT_RATIO_QUERY),
+      column: "HitPercent",
+      aggregation: "Minimum",
+      operator: "LessThan",
+      threshold: t.redisCacheHitRatioPercent,
+      severity: 2,
+      window: "PT15M",
+    },
+  ];
+}
 
 /** Availability-test locations (Azure region ids): West Europe, North Europe, UK South, UK West, East US. */
 export const WEB_TEST_LOCATIONS = [
@@ -145,62 +226,3 @@ export const WEB_TEST_LOCATIONS = [
   "emea-se-sto-edge",
   "us-va-ash-azr",
 ] as const;
-
-/** Where diagnostics go and which resources send them. */
-export interface DiagnosticsArgs {
-  /** Resources that send diagnostics. */
-  readonly targets: AlertTargets;
-  /** Log Analytics workspace id. */
-  readonly workspaceId: pulumi.Input<string>;
-  /** Include the Function App (Elastic Premium; Flex Consumption does not support diagnostic settings). */
-  readonly functionApp: boolean;
-}
-
-/**
- * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
- * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
- * (`ConnectionEvents`) come from its `default` database, metrics from the cluster.
- */
-export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
-  const t = args.targets;
-  const allLogs = [{ categoryGroup: "allLogs", enabled: true }];
-  const allMetrics = [{ category: "AllMetrics", enabled: true }];
-  const transactions = [{ category: "Transaction", enabled: true }];
-  const settings: {
-    role: string;
-    uri: pulumi.Input<string>;
-    logs?: monitor.DiagnosticSettingArgs["logs"];
-    metrics?: monitor.DiagnosticSettingArgs["metrics"];
-  }[] = [
-    ...(args.functionApp ? [{ role: "api", uri: t.functionAppId, logs: allLogs, metrics: allMetrics }] : []),
-    { role: "postgres", uri: t.postgresServerId, logs: allLogs, metrics: allMetrics },
-    { role: "redis", uri: t.redisClusterId, metrics: allMetrics },
-    {
-      role: "redis-db",
-      uri: pulumi.interpolate`${t.redisClusterId}/databases/default`,
-      logs: [{ category: "ConnectionEvents", enabled: true }],
-    },
-    { role: "keyvault", uri: t.keyVaultId, logs: allLogs, metrics: allMetrics },
-    { role: "storage", uri: t.storageAccountId, metrics: transactions },
-    {
-      role: "storage-blob",
-      uri: pulumi.interpolate`${t.storageAccountId}/blobServices/default`,
-      logs: allLogs,
-      metrics: transactions,
-    },
-    { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
-  ];
-  for (const s of settings) {
-    new monitor.DiagnosticSetting(
-      `${name}-diag-${s.role}`,
-      {
-        name: "to-log-analytics",
-        resourceUri: s.uri,
-        workspaceId: args.workspaceId,
-        logs: s.logs,
-        metrics: s.metrics,
-      },
-      { parent },
-    );
-  }
-}

@@ -2,14 +2,9 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringConfig } from "../config/schema";
-import {
-  type AlertTargets,
-  diagnosticSettings,
-  ERROR_RATE_QUERY,
-  metricRules,
-  P95_QUERY,
-  WEB_TEST_LOCATIONS,
-} from "./alertRules";
+import { FAILED_RUN_QUERY } from "./alertQueries";
+import { type AlertTargets, type LogRule, logRules, metricRules, WEB_TEST_LOCATIONS } from "./alertRules";
+import { diagnosticSettings } from "./diagnostics";
 import type { Naming } from "./naming";
 
 export type { AlertTargets } from "./alertRules";
@@ -36,13 +31,18 @@ export interface AlertsArgs {
   readonly targets: AlertTargets;
   /** API hosting plan; Flex Consumption has neither plan metrics nor diagnostic settings. */
   readonly apiPlan: "FlexConsumption" | "ElasticPremium";
+  /** Operations on the host storage account its diagnostic settings must follow (`Api.storageLastOperation`). */
+  readonly storageAfter?: pulumi.Resource[];
+  /** The database size's `max_connections` (`postgresMaxConnections`); the connections alert is a share of it. */
+  readonly databaseMaxConnections: number;
 }
 
 const WINDOW = "PT5M";
 
 /**
- * Metric and log alerts with the stack's thresholds, a standard availability test of `/health` with its
- * location-failure alert, and diagnostic settings that send every supported log and metric to the workspace.
+ * Metric and log alerts with the stack's thresholds, a standard availability test of `/health` whose alert fires
+ * after `consecutiveFailedRuns` failed runs in a row, and diagnostic settings that send every supported log and
+ * metric to the workspace.
  */
 export class Alerts extends pulumi.ComponentResource {
   /** Availability web test id (undefined when the test is disabled). */
@@ -60,6 +60,19 @@ export class Alerts extends pulumi.ComponentResource {
         this,
       );
     }
+    const { cpuPercent, memoryPercent } = config.thresholds;
+    if (elastic && (cpuPercent === undefined || memoryPercent === undefined)) {
+      throw new pulumi.ResourceError(
+        "config.thresholds.cpuPercent and memoryPercent are required on Elastic Premium (plan CPU and memory alerts)",
+        this,
+      );
+    }
+    if (!elastic && (cpuPercent !== undefined || memoryPercent !== undefined)) {
+      throw new pulumi.ResourceError(
+        "config.thresholds.cpuPercent and memoryPercent must be omitted on Flex Consumption, which exposes no plan CPU or memory percentage: such an alert could never fire",
+        this,
+      );
+    }
     if (!elastic && targets.planId !== undefined) {
       throw new pulumi.ResourceError(
         "targets.planId must be omitted on Flex Consumption, which has no CpuPercentage/MemoryPercentage plan metrics",
@@ -70,7 +83,8 @@ export class Alerts extends pulumi.ComponentResource {
     const ruleName = (role: string) => `${naming.plain("alert")}-${role}`;
     this.alertNames = [];
 
-    for (const rule of metricRules(config.thresholds, targets, args.appInsightsId)) {
+    const metrics = metricRules(config.thresholds, targets, args.appInsightsId, args.databaseMaxConnections);
+    for (const rule of metrics) {
       this.alertNames.push(ruleName(rule.role));
       new monitor.MetricAlert(
         `${name}-${rule.role}`,
@@ -105,63 +119,16 @@ export class Alerts extends pulumi.ComponentResource {
       );
     }
 
-    const logRules = [
-      {
-        role: "error-rate",
-        description: `API failed-request rate above ${config.thresholds.errorRatePercent}%`,
-        query: ERROR_RATE_QUERY,
-        column: "FailedPercent",
-        threshold: config.thresholds.errorRatePercent,
-        severity: 1,
-      },
-      {
-        role: "p95-latency",
-        description: `API p95 response time above ${config.thresholds.p95LatencyMs} ms`,
-        query: P95_QUERY,
-        column: "P95",
-        threshold: config.thresholds.p95LatencyMs,
-        severity: 2,
-      },
-    ];
-    for (const rule of logRules) {
-      this.alertNames.push(ruleName(rule.role));
-      new monitor.ScheduledQueryRule(
-        `${name}-${rule.role}`,
-        {
-          ...base,
-          ruleName: ruleName(rule.role),
-          location: args.location,
-          kind: monitor.Kind.LogAlert,
-          description: rule.description,
-          enabled: true,
-          severity: rule.severity,
-          evaluationFrequency: WINDOW,
-          windowSize: WINDOW,
-          autoMitigate: true,
-          // AppRequests may not exist in a new workspace until the first request arrives; validation would fail.
-          skipQueryValidation: true,
-          scopes: [args.workspaceId],
-          criteria: {
-            allOf: [
-              {
-                query: pulumi.output(args.appInsightsId).apply(rule.query),
-                timeAggregation: monitor.TimeAggregation.Maximum,
-                metricMeasureColumn: rule.column,
-                // ScheduledQueryRule wants "GreaterThan"; the SDK's ConditionOperator enum holds "gt" (another API's).
-                operator: monitor.Operator.GreaterThan,
-                threshold: rule.threshold,
-                failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
-              },
-            ],
-          },
-          actions: { actionGroups: [args.actionGroupId] },
-        },
-        { parent: this },
-      );
+    for (const rule of logRules(config.thresholds, args.appInsightsId, targets.redisClusterId)) {
+      this.logAlert(name, args, ruleName, rule);
     }
 
     this.webTestId = config.availabilityTest.enabled ? this.availability(name, args, ruleName) : undefined;
-    diagnosticSettings(name, { targets, workspaceId: args.workspaceId, functionApp: elastic }, this);
+    diagnosticSettings(
+      name,
+      { targets, workspaceId: args.workspaceId, functionApp: elastic, storageAfter: args.storageAfter },
+      this,
+    );
 
     this.registerOutputs({ webTestId: this.webTestId, alertNames: this.alertNames });
   }
@@ -200,30 +167,74 @@ export class Alerts extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.alertNames.push(ruleName("availability"));
-    new monitor.MetricAlert(
-      `${name}-availability`,
+    this.logAlert(
+      name,
+      args,
+      ruleName,
       {
-        resourceGroupName: args.resourceGroupName,
-        ruleName: ruleName("availability"),
-        location: "global",
-        description: `Health endpoint failing from ${test.failedLocations} or more locations`,
-        enabled: true,
+        role: "availability",
+        description: `Health endpoint failing in ${test.consecutiveFailedRuns} consecutive test runs (a run fails when ${test.failedLocations} or more of its locations fail)`,
+        query: pulumi
+          .output(args.appInsightsId)
+          .apply((id) => FAILED_RUN_QUERY(id, webTestName, test.frequencySeconds)),
+        column: "FailedLocations",
+        aggregation: "Maximum",
+        operator: "GreaterThanOrEqual",
+        threshold: test.failedLocations,
         severity: 1,
-        evaluationFrequency: "PT1M",
-        windowSize: WINDOW,
-        autoMitigate: true,
-        scopes: [webTest.id, args.appInsightsId],
-        criteria: {
-          odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-          webTestId: webTest.id,
-          componentId: args.appInsightsId,
-          failedLocationCount: test.failedLocations,
-        },
-        actions: [{ actionGroupId: args.actionGroupId }],
+        window: `PT${test.frequencySeconds / 60}M`,
+        consecutiveWindows: test.consecutiveFailedRuns,
       },
-      { parent: this },
+      [webTest],
     );
     return webTest.id;
+  }
+
+  /**
+   * A log alert on the workspace. Each evaluation looks at one window; `consecutiveWindows` failing windows in a
+   * row fire it (failing periods), so a window equal to the availability test's interval counts test runs.
+   */
+  private logAlert(
+    name: string,
+    args: AlertsArgs,
+    ruleName: (role: string) => string,
+    rule: LogRule,
+    dependsOn: pulumi.Resource[] = [],
+  ): void {
+    const periods = rule.consecutiveWindows ?? 1;
+    this.alertNames.push(ruleName(rule.role));
+    new monitor.ScheduledQueryRule(
+      `${name}-${rule.role}`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        ruleName: ruleName(rule.role),
+        location: args.location,
+        kind: monitor.Kind.LogAlert,
+        description: rule.description,
+        enabled: true,
+        severity: rule.severity,
+        evaluationFrequency: rule.window,
+        windowSize: rule.window,
+        autoMitigate: true,
+        // The tables may not exist in a new workspace until the first row arrives; validation would fail.
+        skipQueryValidation: true,
+        scopes: [args.workspaceId],
+        criteria: {
+          allOf: [
+            {
+              query: rule.query,
+              timeAggregation: monitor.TimeAggregation[rule.aggregation],
+              metricMeasureColumn: rule.column,
+              // ScheduledQueryRule wants "GreaterThan"; the SDK's ConditionOperator enum holds "gt" (another API's).
+              operator: monitor.Operator[rule.operator],
+              threshold: rule.threshold,
+              failingPeriods: { numberOfEvaluationPeriods: periods, minFailingPeriodsToAlert: periods },
+            },
+          ],
+        },
+        actions: { actionGroups: [args.actionGroupId] },
+      },
+      { parent: this, dependsOn },
+    );
   }
 }

@@ -7,7 +7,7 @@ import {
   type ApiRedisAccess,
   disableBasicAuth,
   grantIdentityAccess,
-  keyVaultReader,
+  hostIdentity,
   principalOf,
 } from "./apiAccess";
 import {
@@ -62,14 +62,18 @@ export interface ApiArgs {
   readonly appConfigStoreId: pulumi.Input<string>;
   /** Azure Managed Redis database the identities get the `default` access policy on. */
   readonly redis: ApiRedisAccess;
+  /** Origins of the stack's own frontends (`StaticSite.origins`), admitted by CORS beside `config.corsOrigins`. */
+  readonly frontendOrigins?: pulumi.Input<string>[];
+  /** Wait between the host identity's grants and the sites' creation (Go duration). Default 15m (`ROLE_PROPAGATION`). */
+  readonly rolePropagation?: string;
   /** Host storage replication. Default Standard_ZRS on Elastic Premium, Standard_LRS on Flex Consumption. */
   readonly storageSku?: "Standard_LRS" | "Standard_ZRS";
 }
 
 /**
- * The API: a Linux Function App with a system-assigned identity (data access: host storage, App Configuration, Redis),
- * identity-based host storage and every secret as a Key Vault reference, resolved by a user-assigned identity granted
- * before the site exists. Flex Consumption (`FC1`) deploys from a blob container (the release pipeline uploads
+ * The API: a Linux Function App with a system-assigned identity for the application's data access (Key Vault, App
+ * Configuration, Redis) and a user-assigned host identity, granted and given time to propagate before the site
+ * exists, for the platform side: Key Vault references, identity-based host storage and Entra ID telemetry. Flex Consumption (`FC1`) deploys from a blob container (the release pipeline uploads
  * `release.stable.apiPackageUrl`'s zip there; `RELEASE_SHA256` records its digest) and has no slots. Elastic Premium
  * runs the package from its URL, and a `canary` slot runs the candidate; the site's ramp-up rule sends
  * `release.canaryPercentage` of traffic to it, so promotion and rollback are in-place updates of the site.
@@ -99,6 +103,8 @@ export class Api extends pulumi.ComponentResource {
   readonly canaryHealthUrl?: pulumi.Output<string>;
   /** Canary slot resource id (Elastic Premium). */
   readonly canarySlotId?: pulumi.Output<string>;
+  /** The last operation on the host storage account; later operations on it (diagnostic settings) wait for it. */
+  readonly storageLastOperation: pulumi.Resource;
 
   constructor(name: string, args: ApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("webapp-platform:api:Api", name, {}, opts);
@@ -143,24 +149,28 @@ export class Api extends pulumi.ComponentResource {
       this,
     );
     const subscriptionId = authorization.getClientConfigOutput({ parent: this }).subscriptionId;
-    const reader = keyVaultReader(
+    const host = hostIdentity(
       name,
       {
         identityName: naming.plain("id-api"),
         resourceGroupName,
         location,
         keyVaultId: args.keyVaultId,
+        storageAccountId: storage.account.id,
+        appInsightsId: args.appInsightsId,
         subscriptionId,
+        propagation: args.rolePropagation,
       },
       this,
     );
-    const ready = [...storage.ready, reader.grant];
+    const ready = [...storage.ready, host.propagated];
     const vnet = vnetIntegration(config.plan, network);
     const settingsFor = (r: ReleaseConfig["stable"], share: string, roleName: string) =>
       appSettings({
         plan: config.plan,
         runtimeName: config.runtime.name,
         storageAccountName: storage.account.name,
+        hostIdentityClientId: host.identity.clientId,
         appInsightsSecretUri: appInsights.properties.secretUri,
         healthPath: config.healthCheckPath,
         roleName,
@@ -173,12 +183,13 @@ export class Api extends pulumi.ComponentResource {
         secretUris: args.secretUris,
         plainSettings,
       });
-    const common = { resourceGroupName, location, ...siteShape(plan.id, reader.identity.id), ...vnet };
+    const common = { resourceGroupName, location, ...siteShape(plan.id, host.identity.id), ...vnet };
     const siteSettings = siteConfig({
       config,
       appSettings: settingsFor(release.stable, appName, appName),
       vnetRouteAll: !isFlex && "virtualNetworkSubnetId" in vnet,
       rampUpRules: isFlex ? undefined : canaryRampUp(appName, release.canaryPercentage),
+      extraCorsOrigins: args.frontendOrigins,
     });
     const site = new web.WebApp(
       `${name}-site`,
@@ -190,6 +201,7 @@ export class Api extends pulumi.ComponentResource {
               functionAppConfig: flexFunctionAppConfig(
                 config,
                 storage.deploymentContainerUrl as pulumi.Output<string>,
+                host.identity.id,
               ),
             }
           : {}),
@@ -207,8 +219,6 @@ export class Api extends pulumi.ComponentResource {
       subscriptionId,
       keyVaultId: args.keyVaultId,
       appConfigStoreId: args.appConfigStoreId,
-      storageAccountId: storage.account.id,
-      appInsightsId: args.appInsightsId,
       redis: { ...args.redis, resourceGroupName: args.redis.resourceGroupName ?? resourceGroupName },
     };
     const principalId = principalOf(site.identity);
@@ -223,6 +233,7 @@ export class Api extends pulumi.ComponentResource {
           `${appName}-${CANARY_SLOT}`,
         ),
         vnetRouteAll: "virtualNetworkSubnetId" in vnet,
+        extraCorsOrigins: args.frontendOrigins,
       });
       const slot = new web.WebAppSlot(
         `${name}-${CANARY_SLOT}`,
@@ -264,6 +275,7 @@ export class Api extends pulumi.ComponentResource {
     this.functionAppId = site.id;
     this.planId = plan.id;
     this.storageAccountId = storage.account.id;
+    this.storageLastOperation = storage.lastOperation;
     this.defaultHostName = site.defaultHostName;
     this.url = pulumi.interpolate`https://${site.defaultHostName}`;
     this.healthUrl = pulumi.interpolate`${this.url}${config.healthCheckPath}`;

@@ -3,7 +3,9 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import * as web from "@pulumi/azure-native/web";
 import * as pulumi from "@pulumi/pulumi";
+import type * as time from "@pulumiverse/time";
 import { ROLES, nameGuid } from "./apiSettings";
+import { afterRolePropagation } from "./propagation";
 
 /** The Azure Managed Redis database the API reads and writes with its identity (Entra ID access policy). */
 export interface ApiRedisAccess {
@@ -27,10 +29,6 @@ export interface IdentityAccessArgs {
   readonly keyVaultId: pulumi.Input<string>;
   /** App Configuration store resource id. */
   readonly appConfigStoreId: pulumi.Input<string>;
-  /** Host storage account resource id. */
-  readonly storageAccountId: pulumi.Input<string>;
-  /** Application Insights component id (Entra ID telemetry ingestion). */
-  readonly appInsightsId: pulumi.Input<string>;
   /** Redis database and its resource group. */
   readonly redis: ApiRedisAccess & { readonly resourceGroupName: pulumi.Input<string> };
   /** Resources the Redis assignment waits for (Managed Redis applies one assignment change at a time). */
@@ -46,12 +44,11 @@ export interface IdentityAccess {
 }
 
 /**
- * Least-privilege data-plane access for one managed identity: Key Vault Secrets User (Key Vault references),
- * App Configuration Data Reader (flags), Storage Blob Data Owner + Queue + Table Data Contributor on the host storage
- * (identity-based `AzureWebJobsStorage` and Flex deployment), Monitoring Metrics Publisher on Application Insights
- * (Entra ID ingestion, required once local auth is off), and the Redis `default` access policy. Assignment
- * names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and change
- * (forcing a clean replacement) when the principal changes.
+ * Least-privilege data-plane access for the system identity the application code signs in with: Key Vault Secrets
+ * User, App Configuration Data Reader (flags) and the Redis `default` access policy. The platform's own access (host
+ * storage, telemetry, Key Vault references) goes through {@link hostIdentity}, granted before the site exists.
+ * Assignment names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and
+ * change (forcing a clean replacement) when the principal changes.
  */
 export function grantIdentityAccess(
   name: string,
@@ -61,10 +58,6 @@ export function grantIdentityAccess(
   const grants: { suffix: string; role: string; scope: pulumi.Input<string> }[] = [
     { suffix: "kv-secrets-user", role: ROLES.keyVaultSecretsUser, scope: args.keyVaultId },
     { suffix: "appcs-data-reader", role: ROLES.appConfigurationDataReader, scope: args.appConfigStoreId },
-    { suffix: "st-blob-owner", role: ROLES.storageBlobDataOwner, scope: args.storageAccountId },
-    { suffix: "st-queue-contributor", role: ROLES.storageQueueDataContributor, scope: args.storageAccountId },
-    { suffix: "st-table-contributor", role: ROLES.storageTableDataContributor, scope: args.storageAccountId },
-    { suffix: "appi-metrics-publisher", role: ROLES.monitoringMetricsPublisher, scope: args.appInsightsId },
   ];
   const roleAssignments = grants.map((g) =>
     roleAssignment(`${name}-${args.role}-${g.suffix}`, { ...args, ...g, identity: args.role }, parent),
@@ -143,54 +136,75 @@ function roleAssignment(name: string, g: Grant, parent: pulumi.Resource): author
   );
 }
 
-/** Arguments of {@link keyVaultReader}. */
-export interface KeyVaultReaderArgs {
+/** Arguments of {@link hostIdentity}. */
+export interface HostIdentityArgs {
   /** Physical name of the identity. */
   readonly identityName: string;
   /** Resource group. */
   readonly resourceGroupName: pulumi.Input<string>;
   /** Region. */
   readonly location: string;
-  /** Key Vault resource id. */
+  /** Key Vault resource id (Key Vault references). */
   readonly keyVaultId: pulumi.Input<string>;
-  /** Subscription of the role definition. */
+  /** Host storage account resource id (`AzureWebJobsStorage`, Flex deployment container). */
+  readonly storageAccountId: pulumi.Input<string>;
+  /** Application Insights component id (Entra ID telemetry ingestion). */
+  readonly appInsightsId: pulumi.Input<string>;
+  /** Subscription of the role definitions. */
   readonly subscriptionId: pulumi.Input<string>;
+  /** Wait between the grants and the sites' creation. Default {@link ROLE_PROPAGATION}. */
+  readonly propagation?: string;
 }
 
-/** The identity Key Vault references resolve with, and its grant. */
-export interface KeyVaultReader {
+/** The identity the platform side of the sites uses, its grants and the wait after them. */
+export interface HostIdentity {
   /** The user-assigned identity. */
   readonly identity: managedidentity.UserAssignedIdentity;
-  /** Its Key Vault Secrets User assignment; sites depend on it. */
-  readonly grant: authorization.RoleAssignment;
+  /** Its role assignments, in grant order. */
+  readonly grants: authorization.RoleAssignment[];
+  /** The propagation wait; the site and the slot depend on it. */
+  readonly propagated: time.Sleep;
 }
 
 /**
- * A user-assigned identity with Key Vault Secrets User, created and granted before the site and slot: their
- * system-assigned identities exist only once they do, so references resolved with them fail on the first start
- * (the Key Vault references doc: "Access vaults with a user-assigned identity"). The content share of Elastic Premium
- * is mounted through such a reference, so without this the first deployment would not start.
+ * A user-assigned identity that the sites' platform side uses from their first start: Key Vault references
+ * (Key Vault Secrets User; the Key Vault references doc, "Access vaults with a user-assigned identity"), identity-based
+ * host storage (`AzureWebJobsStorage__clientId`; Storage Blob Data Owner, Queue and Table Data Contributor) and the
+ * Flex deployment container, and Entra ID telemetry (`APPLICATIONINSIGHTS_AUTHENTICATION_STRING` with its client id;
+ * Monitoring Metrics Publisher, needed once local auth is off). A system-assigned identity exists only once its site
+ * does, so grants to it arrive after the first start; these are made, and given time to propagate, before the sites
+ * are created.
  */
-export function keyVaultReader(
-  name: string,
-  args: KeyVaultReaderArgs,
-  parent: pulumi.Resource,
-): KeyVaultReader {
+export function hostIdentity(name: string, args: HostIdentityArgs, parent: pulumi.Resource): HostIdentity {
   const identity = new managedidentity.UserAssignedIdentity(
-    `${name}-kv-reader`,
+    `${name}-host-identity`,
     { resourceGroupName: args.resourceGroupName, location: args.location, resourceName: args.identityName },
     { parent },
   );
-  const grant = roleAssignment(
-    `${name}-kv-reader-kv-secrets-user`,
-    {
-      principalId: identity.principalId,
-      role: ROLES.keyVaultSecretsUser,
-      scope: args.keyVaultId,
-      subscriptionId: args.subscriptionId,
-      identity: "kv-reader",
-    },
-    parent,
+  const grants = [
+    { suffix: "kv-secrets-user", role: ROLES.keyVaultSecretsUser, scope: args.keyVaultId },
+    { suffix: "st-blob-owner", role: ROLES.storageBlobDataOwner, scope: args.storageAccountId },
+    { suffix: "st-queue-contributor", role: ROLES.storageQueueDataContributor, scope: args.storageAccountId },
+    { suffix: "st-table-contributor", role: ROLES.storageTableDataContributor, scope: args.storageAccountId },
+    { suffix: "appi-metrics-publisher", role: ROLES.monitoringMetricsPublisher, scope: args.appInsightsId },
+  ].map((g) =>
+    roleAssignment(
+      `${name}-host-identity-${g.suffix}`,
+      {
+        principalId: identity.principalId,
+        role: g.role,
+        scope: g.scope,
+        subscriptionId: args.subscriptionId,
+        identity: "host-identity",
+      },
+      parent,
+    ),
   );
-  return { identity, grant };
+  const propagated = afterRolePropagation(
+    `${name}-host-identity-propagation`,
+    grants,
+    parent,
+    args.propagation,
+  );
+  return { identity, grants, propagated };
 }

@@ -33,17 +33,21 @@ export function siteConfigLeaves(
       : undefined;
 }
 
-/** Flex Consumption's `functionAppConfig`: identity-based deployment from `containerUrl`, runtime and scale. */
+/**
+ * Flex Consumption's `functionAppConfig`: deployment from `containerUrl` as the user-assigned host identity
+ * `hostIdentityId` (granted before the site exists), runtime and scale.
+ */
 export function flexFunctionAppConfig(
   config: ApiConfig,
   containerUrl: pulumi.Input<string>,
+  hostIdentityId: pulumi.Input<string>,
 ): inputs.web.FunctionAppConfigArgs {
   return {
     deployment: {
       storage: {
         type: "blobContainer",
         value: containerUrl,
-        authentication: { type: "SystemAssignedIdentity" },
+        authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: hostIdentityId },
       },
     },
     runtime: { name: config.runtime.name, version: config.runtime.version },
@@ -87,19 +91,20 @@ export function vnetIntegration(
 
 /**
  * Properties the site and the slot share: Linux function app on `planId`, HTTPS only, no session affinity, the
- * system-assigned identity for data access plus `keyVaultReaderId` for Key Vault references.
+ * system-assigned identity for the application's data access plus the host identity `hostIdentityId` for Key Vault
+ * references, host storage and telemetry.
  */
-export function siteShape(planId: pulumi.Input<string>, keyVaultReaderId: pulumi.Input<string>) {
+export function siteShape(planId: pulumi.Input<string>, hostIdentityId: pulumi.Input<string>) {
   return {
     kind: "functionapp,linux",
     serverFarmId: planId,
     identity: {
       type: "SystemAssigned, UserAssigned" as const,
-      userAssignedIdentities: [keyVaultReaderId],
+      userAssignedIdentities: [hostIdentityId],
     },
     httpsOnly: true,
     clientAffinityEnabled: false,
-    keyVaultReferenceIdentity: keyVaultReaderId,
+    keyVaultReferenceIdentity: hostIdentityId,
   };
 }
 

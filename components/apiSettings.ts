@@ -35,6 +35,7 @@ export const COMPONENT_SETTINGS: readonly string[] = [
   "AzureWebJobsStorage",
   "AzureWebJobsStorage__accountName",
   "AzureWebJobsStorage__credential",
+  "AzureWebJobsStorage__clientId",
   "APPLICATIONINSIGHTS_CONNECTION_STRING",
   "API_HEALTH_PATH",
   "WEBSITE_CLOUD_ROLENAME",
@@ -73,6 +74,8 @@ export interface AppSettingsInputs {
   readonly runtimeName: string;
   /** Host storage account name (identity-based `AzureWebJobsStorage`). */
   readonly storageAccountName: pulumi.Input<string>;
+  /** Client id of the user-assigned host identity: host storage and telemetry authenticate as it. */
+  readonly hostIdentityClientId: pulumi.Input<string>;
   /** Versionless Key Vault URI of the Application Insights connection string. */
   readonly appInsightsSecretUri: pulumi.Input<string>;
   /** Health check path. */
@@ -109,12 +112,17 @@ export interface AppSettingsInputs {
  */
 export function appSettings(i: AppSettingsInputs): NameValue[] {
   const settings: NameValue[] = [
+    // Host storage and telemetry use the user-assigned identity, granted before the site exists (the system
+    // identity's grants could only follow the site's first start); a user-assigned identity is named by client id.
     { name: "AzureWebJobsStorage__accountName", value: i.storageAccountName },
     { name: "AzureWebJobsStorage__credential", value: "managedidentity" },
+    { name: "AzureWebJobsStorage__clientId", value: i.hostIdentityClientId },
     { name: "APPLICATIONINSIGHTS_CONNECTION_STRING", value: keyVaultRef(i.appInsightsSecretUri) },
     { name: "WEBSITE_CLOUD_ROLENAME", value: i.roleName },
-    // Telemetry authenticates with the app's system identity, so ingestion keeps working with local auth off.
-    { name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", value: "Authorization=AAD" },
+    {
+      name: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
+      value: pulumi.interpolate`Authorization=AAD;ClientId=${i.hostIdentityClientId}`,
+    },
     { name: "API_HEALTH_PATH", value: i.healthPath },
     { name: "RELEASE_VERSION", value: i.release.version },
     { name: "RELEASE_SHA256", value: i.release.apiPackageSha256 },
@@ -152,6 +160,8 @@ export interface SiteConfigInputs {
   readonly vnetRouteAll: boolean;
   /** Ramp-up rules (production site on Elastic Premium only). */
   readonly rampUpRules?: inputs.web.RampUpRuleArgs[];
+  /** Origins admitted beside `config.corsOrigins`: the stack's own frontends (Static Web App). Default none. */
+  readonly extraCorsOrigins?: pulumi.Input<string>[];
 }
 
 /**
@@ -179,7 +189,10 @@ export function siteConfig(i: SiteConfigInputs): inputs.web.SiteConfigArgs {
     remoteDebuggingEnabled: false,
     http20Enabled: true,
     healthCheckPath: i.config.healthCheckPath,
-    cors: { allowedOrigins: [...i.config.corsOrigins], supportCredentials: i.config.corsSupportCredentials },
+    cors: {
+      allowedOrigins: [...i.config.corsOrigins, ...(i.extraCorsOrigins ?? [])],
+      supportCredentials: i.config.corsSupportCredentials,
+    },
   };
   if (i.config.plan === "FlexConsumption") return common;
   const runtime = i.config.runtime;

@@ -54,6 +54,11 @@ export interface HostStorage {
   readonly contentConnectionSecretUri?: pulumi.Output<string>;
   /** Resources the site must wait for (shares, the connection-string secret, private endpoints). */
   readonly ready: pulumi.Resource[];
+  /**
+   * The last of the operations on the account (container or shares, then private endpoints), which run one after
+   * another; later operations on the account (diagnostic settings) wait for it.
+   */
+  readonly lastOperation: pulumi.Resource;
 }
 
 /** Blob container the Flex Consumption app deploys from; the release pipeline uploads the package zip there. */
@@ -87,29 +92,43 @@ export function hostStorage(name: string, args: HostStorageArgs, parent: pulumi.
     { parent, protect: args.protect },
   );
   const ready: pulumi.Resource[] = [];
+  // Azure refuses concurrent operations on one storage account (409 StorageAccountOperationInProgress; a private
+  // endpoint then ends in provisioning state Failed), so every operation on it waits for the previous one.
+  let lastOperation: pulumi.Resource = account;
+  const serial = <T extends pulumi.Resource>(make: (after: pulumi.Resource[]) => T): T => {
+    const resource = make([lastOperation]);
+    lastOperation = resource;
+    return resource;
+  };
   let deploymentContainerUrl: pulumi.Output<string> | undefined;
   let contentConnectionSecretUri: pulumi.Output<string> | undefined;
 
   if (args.plan === "FlexConsumption") {
-    const container = new storage.BlobContainer(
-      `${name}-deployments`,
-      {
-        resourceGroupName: args.resourceGroupName,
-        accountName: account.name,
-        containerName: DEPLOYMENT_CONTAINER,
-        publicAccess: "None",
-      },
-      { parent },
+    const container = serial(
+      (after) =>
+        new storage.BlobContainer(
+          `${name}-deployments`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            accountName: account.name,
+            containerName: DEPLOYMENT_CONTAINER,
+            publicAccess: "None",
+          },
+          { parent, dependsOn: after },
+        ),
     );
     ready.push(container);
     deploymentContainerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${DEPLOYMENT_CONTAINER}`;
   } else {
     for (const share of args.contentShares) {
       ready.push(
-        new storage.FileShare(
-          `${name}-share-${share}`,
-          { resourceGroupName: args.resourceGroupName, accountName: account.name, shareName: share },
-          { parent },
+        serial(
+          (after) =>
+            new storage.FileShare(
+              `${name}-share-${share}`,
+              { resourceGroupName: args.resourceGroupName, accountName: account.name, shareName: share },
+              { parent, dependsOn: after },
+            ),
         ),
       );
     }
@@ -140,21 +159,24 @@ export function hostStorage(name: string, args: HostStorageArgs, parent: pulumi.
     const zones = args.network.dnsZoneIds as NonNullable<ApiNetworkArgs["dnsZoneIds"]>;
     for (const groupId of STORAGE_SUBRESOURCES) {
       ready.push(
-        privateEndpoint(
-          `${name}-storage-${groupId}`,
-          {
-            resourceGroupName: args.resourceGroupName,
-            location: args.location,
-            endpointName: `${args.naming.plain("pe-st")}-${groupId}`,
-            subnetId,
-            targetId: account.id,
-            groupId,
-            dnsZoneId: zones[groupId],
-          },
-          parent,
+        serial((after) =>
+          privateEndpoint(
+            `${name}-storage-${groupId}`,
+            {
+              resourceGroupName: args.resourceGroupName,
+              location: args.location,
+              endpointName: `${args.naming.plain("pe-st")}-${groupId}`,
+              subnetId,
+              targetId: account.id,
+              groupId,
+              dnsZoneId: zones[groupId],
+            },
+            parent,
+            after,
+          ),
         ),
       );
     }
   }
-  return { account, deploymentContainerUrl, contentConnectionSecretUri, ready };
+  return { account, deploymentContainerUrl, contentConnectionSecretUri, ready, lastOperation };
 }

@@ -4,6 +4,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as pulumi from "@pulumi/pulumi";
 import type { FeatureFlagsConfig, NetworkConfig } from "../config/schema";
 import type { Naming } from "./naming";
+import { afterRolePropagation } from "./propagation";
 import { privateEndpoint } from "./shared";
 
 /** App Configuration Data Owner: read and write key-values through the data plane. */
@@ -44,6 +45,8 @@ export interface FeatureFlagsArgs {
   readonly deployerPrincipalId: pulumi.Input<string>;
   /** Principal type of that identity (`deployer.principalType` in stack config); Azure refuses a mismatch. */
   readonly deployerPrincipalType: "ServicePrincipal" | "User";
+  /** Wait between the deployer's data-owner grant and the first key-value write (Go duration). Default 15m. */
+  readonly rolePropagation?: string;
 }
 
 /** The feature-flag document (App Configuration feature management schema) for one flag. */
@@ -73,9 +76,16 @@ function guid(...parts: string[]): string {
  * Azure App Configuration store (Entra ID only: local auth off, ARM pass-through) holding one feature flag per
  * configured name. Each flag is enabled with a `Microsoft.Targeting` filter whose `DefaultRolloutPercentage` is the
  * configured percentage (the JavaScript library does not implement `Microsoft.Percentage`); 0 switches a flag off
- * for everyone without deleting it, and flipping `enabled` in the portal is the emergency brake. Public network
- * access stays enabled even in private mode, because ARM key-value writes fail when it is disabled; the app reaches
- * the store through its private endpoint.
+ * for everyone without deleting it, and flipping `enabled` in the portal is the emergency brake.
+ *
+ * ARM writes key-values through the store's data plane. With public network access off, the only supported way for
+ * those writes is Azure Resource Manager Private Link: `dataPlaneProxy.privateLinkDelegation: Enabled` ("ARM private
+ * endpoint is required if the resource requires private link") and a deployer whose ARM calls arrive through the
+ * tenant's Resource Management Private Link. That link is tenant-wide (an association at the root management
+ * group), so this program does not create it: `config.armPrivateLink` turns the sealed mode on once it exists.
+ * Otherwise public access stays enabled (the residual risk: the endpoint answers from the internet, but only to
+ * Entra ID tokens of principals holding an App Configuration data role; there are no access keys), and the app
+ * reaches the store through its private endpoint in private mode.
  */
 export class FeatureFlags extends pulumi.ComponentResource {
   /** Store name. */
@@ -114,6 +124,21 @@ export class FeatureFlags extends pulumi.ComponentResource {
       }
     }
 
+    if (config.armPrivateLink && network.mode !== "private") {
+      throw new pulumi.ResourceError(
+        "featureFlags.armPrivateLink needs network mode private: with public access off only a private endpoint reaches the store",
+        this,
+      );
+    }
+    const sealed = network.mode === "private" && config.armPrivateLink;
+    if (network.mode === "private" && !sealed) {
+      void pulumi.log.warn(
+        "featureFlags.armPrivateLink is false: the App Configuration store keeps public network access (Entra ID " +
+          "only, no keys) so ARM can write the flags; set it once the tenant has Resource Management Private Link",
+        this,
+      );
+    }
+
     const store = new appconfiguration.ConfigurationStore(
       `${name}-store`,
       {
@@ -122,8 +147,13 @@ export class FeatureFlags extends pulumi.ComponentResource {
         configStoreName: args.naming.appConfig(),
         sku: { name: config.sku },
         disableLocalAuth: true,
-        dataPlaneProxy: { authenticationMode: appconfiguration.AuthenticationMode.Pass_through },
-        publicNetworkAccess: appconfiguration.PublicNetworkAccess.Enabled,
+        dataPlaneProxy: {
+          authenticationMode: appconfiguration.AuthenticationMode.Pass_through,
+          ...(sealed ? { privateLinkDelegation: appconfiguration.PrivateLinkDelegation.Enabled } : {}),
+        },
+        publicNetworkAccess: sealed
+          ? appconfiguration.PublicNetworkAccess.Disabled
+          : appconfiguration.PublicNetworkAccess.Enabled,
         // The SDK fills in softDeleteRetentionInDays 7 when omitted, which Free rejects: send 0 there.
         enablePurgeProtection: standard ? config.purgeProtection : false,
         softDeleteRetentionInDays: standard ? config.softDeleteRetentionDays : 0,
@@ -163,6 +193,14 @@ export class FeatureFlags extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // Key-value writes right after the grant get 403 until it propagates (up to 15 minutes, per Microsoft).
+    const propagated = afterRolePropagation(
+      `${name}-deployer-data-owner-propagation`,
+      [deployerAccess],
+      this,
+      args.rolePropagation,
+    );
+
     this.flagNames = Object.keys(config.flags).sort();
     for (const flag of this.flagNames) {
       new appconfiguration.KeyValue(
@@ -174,7 +212,7 @@ export class FeatureFlags extends pulumi.ComponentResource {
           contentType: FEATURE_FLAG_CONTENT_TYPE,
           value: featureFlagValue(flag, config.flags[flag]),
         },
-        { parent: this, dependsOn: [deployerAccess] },
+        { parent: this, dependsOn: [propagated] },
       );
     }
 

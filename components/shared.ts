@@ -76,12 +76,14 @@ export interface PrivateEndpointArgs {
 
 /**
  * A private endpoint plus the DNS zone group that registers its address in the private DNS zone,
- * both children of `parent` and named `${name}-pe` / `${name}-pe-dns`.
+ * both children of `parent` and named `${name}-pe` / `${name}-pe-dns`. `dependsOn` orders the endpoint after
+ * other operations on its target (a storage account accepts one exclusive operation at a time).
  */
 export function privateEndpoint(
   name: string,
   args: PrivateEndpointArgs,
   parent: pulumi.Resource,
+  dependsOn: pulumi.Resource[] = [],
 ): network.PrivateEndpoint {
   const pe = new network.PrivateEndpoint(
     `${name}-pe`,
@@ -94,7 +96,7 @@ export function privateEndpoint(
         { name: args.endpointName, privateLinkServiceId: args.targetId, groupIds: [args.groupId] },
       ],
     },
-    { parent },
+    { parent, dependsOn },
   );
   new network.PrivateDnsZoneGroup(
     `${name}-pe-dns`,

@@ -107,3 +107,38 @@ export const REDIS_EVICTION_POLICIES = [
   "VolatileRandom",
   "NoEviction",
 ] as const;
+
+// --- issue 9 point 7 (database connections as a share of max_connections) ---
+/** Memory (GiB) of the Burstable sizes (compute-storage/concepts-compute.md). */
+const BURSTABLE_MEMORY_GIB: Readonly<Record<string, number>> = {
+  B1ms: 2,
+  B2s: 4,
+  B2ms: 8,
+  B4ms: 16,
+  B8ms: 32,
+  B12ms: 48,
+  B16ms: 64,
+  B20ms: 80,
+};
+
+/**
+ * Default `max_connections` of a Flexible Server size, which Azure derives from its memory. Source: Microsoft Learn,
+ * "Limits in Azure Database for PostgreSQL flexible server" (configure-maintain/concepts-limits.md), table "Maximum
+ * connections": 2 GiB (B1ms) 50; 4 GiB 429; 8 GiB 859 (B2ms, D2*); 16 GiB 1,718 (B4ms, D4*, E2*); 32 GiB 3,437
+ * (B8ms, D8*, E4*); 48 GiB and more 5,000. General Purpose sizes have 4 GiB per vCore, Memory Optimized 8 GiB; the
+ * v6 sizes, not in that table, follow the same memory rule. Azure keeps 15 of them for replication and monitoring.
+ */
+export function postgresMaxConnections(tier: keyof typeof POSTGRES_SKUS, skuName: string): number {
+  const vcores = Number(/^[A-Z](\d+)/.exec(skuName)?.[1]);
+  const memory =
+    tier === "Burstable" ? BURSTABLE_MEMORY_GIB[skuName] : vcores * (tier === "GeneralPurpose" ? 4 : 8);
+  const byMemory: Readonly<Record<number, number>> = { 2: 50, 4: 429, 8: 859, 16: 1718, 32: 3437 };
+  const max = memory >= 48 ? 5000 : byMemory[memory];
+  if (max === undefined) {
+    throw new Error(
+      `database.skuName: '${skuName}' is not a ${tier} size with a documented connection limit`,
+    );
+  }
+  return max;
+}
+// --- end issue 9 point 7 ---

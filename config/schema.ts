@@ -248,12 +248,22 @@ const apiSchema = z.strictObject({
 const staticSiteSchema = z.strictObject({
   /** Create the Static Web App. */
   enabled: z.boolean(),
-  /** Free or Standard (Standard: SLA, linked backend, private endpoint). */
+  /** Free or Standard (Standard: SLA, private endpoint). */
   sku: oneOf(["Free", "Standard"]),
   /** Region (Static Web Apps exist only in a few). Default westeurope. */
   location: oneOf(STATIC_WEB_APP_REGIONS).default("westeurope"),
-  /** Link the API as the `/api` backend (Standard only). Default false. */
-  linkBackend: z.boolean().default(false),
+  // --- issue 9 point 2 (linked backend) ---
+  /**
+   * Must stay false: linking the API as the `/api` backend gives the Static Web App exclusive access to the Function
+   * App, which then refuses the Vercel frontend, the availability test, the promotion's probes and the canary slot.
+   */
+  linkBackend: z
+    .literal(false, {
+      error:
+        "must be false: a linked backend gives the Static Web App exclusive access to the Function App, so Vercel, the availability test, the promotion's health probes and the canary slot would be refused (README, 'Why the API is not linked to the Static Web App'); remove the key",
+    })
+    .default(false),
+  // --- end issue 9 point 2 ---
   /** Pull-request preview environments (public URLs). Default false. */
   previewEnvironments: z.boolean().default(false),
   /** Custom domain, e.g. app.example.com. */
@@ -388,10 +398,18 @@ const monitoringSchema = z.strictObject({
     p95LatencyMs: int(50, 60000),
     /** Alert when the average response time exceeds this many ms. */
     responseTimeMs: int(50, 60000),
-    /** App Service plan CPU percentage (Elastic Premium). */
-    cpuPercent: int(1, 100),
-    /** App Service plan memory percentage (Elastic Premium). */
-    memoryPercent: int(1, 100),
+    // --- issue 9 point 7 (alerts Flex can fire, users' signals) ---
+    /** App Service plan CPU percentage; Elastic Premium only (Flex Consumption exposes no plan CPU metric). */
+    cpuPercent: int(1, 100).optional(),
+    /** App Service plan memory percentage; Elastic Premium only (Flex Consumption exposes no plan memory metric). */
+    memoryPercent: int(1, 100).optional(),
+    /** Alert when p99 server response time exceeds this many ms (at least p95LatencyMs). */
+    p99LatencyMs: int(50, 60000),
+    /** Alert when active database connections exceed this share of the size's max_connections. */
+    databaseConnectionsPercent: int(1, 100),
+    /** Alert when the Redis cache hit ratio falls below this percentage (ERP plan: above 80 %). */
+    redisCacheHitRatioPercent: int(1, 100),
+    // --- end issue 9 point 7 ---
     /** Database CPU percentage. */
     databaseCpuPercent: int(1, 100),
     /** Failed database connections per 5 minutes. */
@@ -408,10 +426,14 @@ const monitoringSchema = z.strictObject({
       frequencySeconds: z.union([z.literal(300), z.literal(600), z.literal(900)], {
         error: "must be 300, 600 or 900",
       }),
-      /** Alert when this many locations fail. */
+      /** A test run (one probe per location) fails when at least this many of its 5 locations fail. */
       failedLocations: int(1, 5),
+      // --- issue 9 point 7 ---
+      /** Alert when this many consecutive test runs failed (the plans' "3 consecutive health failures"). Default 3. */
+      consecutiveFailedRuns: int(1, 6).default(3),
+      // --- end issue 9 point 7 ---
     })
-    .default({ enabled: true, frequencySeconds: 300, failedLocations: 3 }),
+    .default({ enabled: true, frequencySeconds: 300, failedLocations: 3, consecutiveFailedRuns: 3 }),
 });
 
 const FLAG_NAME = /^[A-Za-z][A-Za-z0-9_]{0,99}$/;
@@ -424,6 +446,14 @@ const featureFlagsSchema = z.strictObject({
   purgeProtection: z.boolean(),
   /** Soft-delete retention in days, 1-7 (standard only). Default 7. */
   softDeleteRetentionDays: int(1, 7).default(7),
+  // --- issue 9 point 8 (App Configuration without public access) ---
+  /**
+   * Turn the store's public network access off and let ARM write key-values through Azure Resource Manager Private
+   * Link (`dataPlaneProxy.privateLinkDelegation`). Private mode only; needs the tenant's Resource Management Private
+   * Link and the deployer reaching ARM through it (README, "App Configuration and public access"). Default false.
+   */
+  armPrivateLink: z.boolean().default(false),
+  // --- end issue 9 point 8 ---
   /** Flags: name to rollout percentage 0-100 (0 and 100 are still switchable flags). */
   flags: z
     .record(z.string().regex(FLAG_NAME, "must be an identifier like ENABLE_DARK_MODE"), int(0, 100))
@@ -593,9 +623,6 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   if (c.api.corsSupportCredentials && c.api.corsOrigins.length === 0) {
     issue(ctx, ["api", "corsSupportCredentials"], "needs at least one explicit origin in api.corsOrigins");
   }
-  if (c.staticSite.linkBackend && c.staticSite.sku !== "Standard") {
-    issue(ctx, ["staticSite", "linkBackend"], "linked backends need sku Standard");
-  }
   if (c.featureFlags.sku === "free" && c.featureFlags.purgeProtection) {
     issue(ctx, ["featureFlags", "purgeProtection"], "is only available on sku standard");
   }
@@ -609,6 +636,40 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
   if (c.network.mode === "private" && c.featureFlags.sku === "free") {
     issue(ctx, ["featureFlags", "sku"], "free has no private link; private network mode needs standard");
   }
+  // --- issue 9 point 8 ---
+  if (c.featureFlags.armPrivateLink && c.network.mode !== "private") {
+    issue(
+      ctx,
+      ["featureFlags", "armPrivateLink"],
+      "needs network.mode private: without a private endpoint nothing could reach a store with public access off",
+    );
+  }
+  // --- end issue 9 point 8 ---
+  // --- issue 9 point 7 ---
+  const t = c.monitoring.thresholds;
+  for (const key of ["cpuPercent", "memoryPercent"] as const) {
+    if (c.api.plan === "FlexConsumption" && t[key] !== undefined) {
+      issue(
+        ctx,
+        ["monitoring", "thresholds", key],
+        "Flex Consumption exposes no App Service plan CPU or memory percentage, so this alert could never fire; remove the key (Elastic Premium only)",
+      );
+    } else if (c.api.plan === "ElasticPremium" && t[key] === undefined) {
+      issue(
+        ctx,
+        ["monitoring", "thresholds", key],
+        "is required on Elastic Premium (plan CPU and memory alerts)",
+      );
+    }
+  }
+  if (t.p99LatencyMs < t.p95LatencyMs) {
+    issue(
+      ctx,
+      ["monitoring", "thresholds", "p99LatencyMs"],
+      `${t.p99LatencyMs} is below p95LatencyMs ${t.p95LatencyMs}; a p99 is never below the p95`,
+    );
+  }
+  // --- end issue 9 point 7 ---
   if (c.vercel.rollingRelease && !c.vercel.enabled) {
     issue(ctx, ["vercel", "rollingRelease"], "needs vercel.enabled");
   }

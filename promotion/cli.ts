@@ -8,6 +8,7 @@ import { PromotionController, exitCodes, type RunResult } from "./controller";
 import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } from "./deploylog";
 import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
+import { httpPackageDigester } from "./integrity";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
 import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
 import { decisionRecord } from "./report";
@@ -99,6 +100,7 @@ function controller(common: Common): PromotionController {
     clock: systemClock,
     driver: (stack) => new PulumiStackDriver({ workDir, stackName: stack }),
     health: httpHealthProbe,
+    packages: httpPackageDigester,
     metrics: new LogAnalyticsMetrics(new AzureTokenProvider(), process.env.PROMOTION_LOG_ANALYTICS_ENDPOINT),
     frontend: (outputs: StackOutputs) => {
       const projectId = outputs.vercel?.projectId;

@@ -5,6 +5,7 @@ import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
 import type { GateConfig, RolloutConfig } from "../config/rollout";
+import { type PackageDigester, verifyPackage } from "./integrity";
 import { checkCandidate, maintenanceWindowRefusal, type CandidateCheck } from "./preflight";
 import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
@@ -20,6 +21,8 @@ export interface ControllerDeps {
   readonly driver: (stack: string) => StackDriver;
   readonly health: HealthProbe;
   readonly metrics: MetricsSource;
+  /** Computes the digest of a release's API package; the candidate's must match its `apiPackageSha256`. */
+  readonly packages: PackageDigester;
   /** Returns the Vercel driver for a stack's outputs, or undefined when its frontend is not driven. */
   readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
   /** Directory of the state files, lock files, decision records and the deployment log. */
@@ -343,6 +346,9 @@ export class PromotionController {
     if (!check.ok) return this.refuse(check.reason);
     const now = this.deps.clock.now();
     this.log(undefined, `candidate ${check.candidate.version}: ${check.detail}`);
+    const integrity = await verifyPackage(check.candidate, this.deps.packages);
+    if (!integrity.ok) return this.refuse(integrity.reason);
+    this.log(undefined, `candidate ${check.candidate.version}: API package SHA-256 matches apiPackageSha256`);
     const deployed = outputs.release;
     if (artifactId(deployed.stable) === artifactId(check.candidate)) {
       return this.refuse(`${target.name} already runs ${check.candidate.version}`);

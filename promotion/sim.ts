@@ -4,6 +4,7 @@ import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../config/
 import { VirtualClock } from "./clock";
 import { PromotionController, type ControllerDeps } from "./controller";
 import type { HealthProbe, HealthResult } from "./gates/health";
+import type { PackageDigester } from "./integrity";
 import type { MetricsQuery, MetricsResult, MetricsSource } from "./gates/metrics";
 import type { OperationResult, PolicyOptions, StackDriver, StackOutputs, UpdateRecord } from "./stack";
 import type { PromotionState, StateStore } from "./state";
@@ -379,6 +380,37 @@ export const stagingRolloutInput: RolloutInput = {
   stages: [{ percentage: 100, bakeMinutes: 5 }],
 };
 
+/**
+ * Release packages held by URL: the digest of the bytes each URL serves. Starts with each artifact's package intact;
+ * `tamper` makes a URL serve other bytes (a replaced or corrupted upload), `remove` makes it answer 404.
+ */
+export class FakePackages implements PackageDigester {
+  private readonly served = new Map<string, string>();
+  /** URLs asked for, in order. */
+  readonly requests: string[] = [];
+
+  constructor(artifacts: Artifact[]) {
+    for (const a of artifacts) this.served.set(a.apiPackageUrl, a.apiPackageSha256);
+  }
+
+  /** The URL now serves bytes whose digest is `digest`. */
+  tamper(url: string, digest: string): void {
+    this.served.set(url, digest);
+  }
+
+  /** The URL now answers 404. */
+  remove(url: string): void {
+    this.served.delete(url);
+  }
+
+  async digest(url: string): Promise<string> {
+    this.requests.push(url);
+    const digest = this.served.get(url);
+    if (digest === undefined) throw new Error(`GET ${url} answered HTTP 404`);
+    return digest;
+  }
+}
+
 /** Options of {@link buildScenario}. */
 export interface ScenarioOptions {
   /** Production's rollout plan. */
@@ -427,6 +459,7 @@ export function buildScenario(options: ScenarioOptions) {
   production.seedUpdate({ stable, canaryPercentage: 0 }, 24 * 3_600_000);
   const gates = new ScriptedGates(clock);
   gates.ingestionDelayMs = production.rollout.ingestionDelaySeconds * 1000;
+  const packages = new FakePackages([stable, candidate]);
   const frontend = new FakeFrontend(
     production.rollout.stages.map((s) => s.percentage),
     crasher,
@@ -449,6 +482,7 @@ export function buildScenario(options: ScenarioOptions) {
     },
     health: gates,
     metrics: gates,
+    packages,
     frontend: () => (options.frontend === false ? undefined : frontend),
     stateDir: options.stateDir,
     policy: (stack) => ({
@@ -468,6 +502,7 @@ export function buildScenario(options: ScenarioOptions) {
     staging,
     production,
     gates,
+    packages,
     frontend,
     store,
     lines,

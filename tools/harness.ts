@@ -502,6 +502,8 @@ async function collectOutputs(
 }
 
 async function resolveValue(sdk: PulumiSdk, v: unknown, secrets: string[], at: string): Promise<unknown> {
+  // The engine exports a resource as a reference to it; its URN stands in (walking its fields would never end).
+  if (sdk.pulumi.Resource.isInstance(v)) return resolveValue(sdk, (v as pulumi.Resource).urn, secrets, at);
   if (sdk.pulumi.Output.isInstance(v)) {
     const o = v as pulumi.Output<unknown>;
     if (await sdk.pulumi.isSecret(o)) secrets.push(at);

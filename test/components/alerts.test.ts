@@ -11,6 +11,7 @@ const IDS = {
   planId: `${SUB}/Microsoft.Web/serverfarms/asp-shop`,
   postgresServerId: `${SUB}/Microsoft.DBforPostgreSQL/flexibleServers/psql-shop`,
   redisClusterId: `${SUB}/Microsoft.Cache/redisEnterprise/redis-shop`,
+  redisDatabaseId: `${SUB}/Microsoft.Cache/redisEnterprise/redis-shop/databases/default`,
   keyVaultId: `${SUB}/Microsoft.KeyVault/vaults/kv-shop`,
   storageAccountId: `${SUB}/Microsoft.Storage/storageAccounts/stshop`,
   appConfigStoreId: `${SUB}/Microsoft.AppConfiguration/configurationStores/appcs-shop`,
@@ -35,6 +36,7 @@ function argsFor(stack: Stack, patch: Partial<AlertsArgs> = {}): AlertsArgs {
     healthUrl: HEALTH,
     targets: elastic ? { ...rest, planId } : rest,
     apiPlan: cfg.api.plan,
+    databaseMaxConnections: cfg.api.plan === "ElasticPremium" ? 859 : 50,
     ...patch,
   };
 }
@@ -44,21 +46,19 @@ const build = (stack: Stack, patch: Partial<AlertsArgs> = {}) =>
 
 const thresholdsByMetric = (resources: Awaited<ReturnType<typeof build>>) =>
   Object.fromEntries(
-    ofType(resources, "azure-native:monitor:MetricAlert")
-      .filter((r) => r.name !== "alerts-availability")
-      .map((r) => {
-        const c = (r.inputs.criteria as { allOf: { metricName: string; threshold: number }[] }).allOf[0];
-        return [c.metricName, c.threshold];
-      }),
+    ofType(resources, "azure-native:monitor:MetricAlert").map((r) => {
+      const c = (r.inputs.criteria as { allOf: { metricName: string; threshold: number }[] }).allOf[0];
+      return [c.metricName, c.threshold];
+    }),
   );
 
 describe("Alerts", () => {
-  it("staging (Flex Consumption) has 5 metric alerts, 2 log alerts, 1 web test and 7 diagnostic settings", async () => {
+  it("staging (Flex Consumption) has 5 metric alerts, 5 log alerts, 1 web test and 7 diagnostic settings", async () => {
     expect(countByType(await build("staging"))).toEqual({
       "azure-native:applicationinsights:WebTest": 1,
       "azure-native:monitor:DiagnosticSetting": 7,
       "azure-native:monitor:MetricAlert": 5,
-      "azure-native:monitor:ScheduledQueryRule": 2,
+      "azure-native:monitor:ScheduledQueryRule": 5,
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:monitoring:Alerts": 1,
     });
@@ -70,7 +70,7 @@ describe("Alerts", () => {
       "azure-native:applicationinsights:WebTest": 1,
       "azure-native:monitor:DiagnosticSetting": 8,
       "azure-native:monitor:MetricAlert": 7,
-      "azure-native:monitor:ScheduledQueryRule": 2,
+      "azure-native:monitor:ScheduledQueryRule": 5,
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:monitoring:Alerts": 1,
     });
@@ -83,6 +83,7 @@ describe("Alerts", () => {
       "requests/duration": 2000,
       cpu_percent: 90,
       connections_failed: 10,
+      active_connections: 40,
       serverLoad: 90,
     });
     expect(
@@ -105,6 +106,7 @@ describe("Alerts", () => {
       MemoryPercentage: 80,
       cpu_percent: 70,
       connections_failed: 5,
+      active_connections: 687,
       serverLoad: 70,
     });
     expect(
@@ -127,6 +129,7 @@ describe("Alerts", () => {
       "alerts-plan-memory": [IDS.planId, "Microsoft.Web/serverfarms"],
       "alerts-db-cpu": [IDS.postgresServerId, "Microsoft.DBforPostgreSQL/flexibleServers"],
       "alerts-db-connections-failed": [IDS.postgresServerId, "Microsoft.DBforPostgreSQL/flexibleServers"],
+      "alerts-db-connections": [IDS.postgresServerId, "Microsoft.DBforPostgreSQL/flexibleServers"],
       "alerts-redis-load": [IDS.redisClusterId, "Microsoft.Cache/redisEnterprise"],
     };
     for (const [name, [scope, namespace]] of Object.entries(expected)) {
@@ -156,15 +159,22 @@ describe("Alerts", () => {
 
   it("runs the log alerts on the workspace with KQL over this App Insights resource's AppRequests", async () => {
     const result = await build("staging");
-    for (const rule of ofType(result, "azure-native:monitor:ScheduledQueryRule")) {
+    const rules = ofType(result, "azure-native:monitor:ScheduledQueryRule");
+    expect(rules.map((r) => [r.name, r.inputs.windowSize])).toEqual([
+      ["alerts-error-rate", "PT5M"],
+      ["alerts-p95-latency", "PT5M"],
+      ["alerts-p99-latency", "PT5M"],
+      ["alerts-redis-hit-ratio", "PT15M"],
+      ["alerts-availability", "PT5M"],
+    ]);
+    for (const rule of rules) {
       expect(rule.inputs).toMatchObject({
         kind: "LogAlert",
         location: "westeurope",
         skipQueryValidation: true,
         scopes: [WORKSPACE],
         actions: { actionGroups: [ACTION_GROUP] },
-        evaluationFrequency: "PT5M",
-        windowSize: "PT5M",
+        evaluationFrequency: rule.inputs.windowSize,
       });
     }
     const errorRate = one(result, "azure-native:monitor:ScheduledQueryRule", "-error-rate");
@@ -210,31 +220,133 @@ describe("Alerts", () => {
     ]);
   });
 
-  it("alerts when the configured number of test locations fail", async () => {
+  it("alerts on 3 consecutive failed test runs, not on 3 locations of one run", async () => {
     const result = await build("staging");
-    const alert = one(result, "azure-native:monitor:MetricAlert", "-availability");
-    const webTestId = String(
-      one(result, "azure-native:applicationinsights:WebTest").inputs.syntheticMonitorId,
-    );
-    expect(alert.inputs.criteria).toMatchObject({
-      odataType: "Microsoft.Azure.Monitor.WebtestLocationAvailabilityCriteria",
-      componentId: APPI,
-      failedLocationCount: 3,
+    const alert = one(result, "azure-native:monitor:ScheduledQueryRule", "-availability");
+    const webTest = one(result, "azure-native:applicationinsights:WebTest");
+    expect(alert.dependencies).toContain(webTest.urn);
+    expect(alert.inputs).toMatchObject({
+      ruleName: "alert-shop-stg-availability",
+      severity: 1,
+      evaluationFrequency: "PT5M",
+      windowSize: "PT5M",
+      criteria: {
+        allOf: [
+          {
+            query: [
+              "AppAvailabilityResults",
+              `| where _ResourceId =~ '${APPI}' and Name == 'webtest-health-shop-stg'`,
+              "| summarize FailedLocations = dcountif(Location, Success == false) by bin(TimeGenerated, 300s)",
+            ].join("\n"),
+            metricMeasureColumn: "FailedLocations",
+            timeAggregation: "Maximum",
+            operator: "GreaterThanOrEqual",
+            threshold: 3,
+            failingPeriods: { numberOfEvaluationPeriods: 3, minFailingPeriodsToAlert: 3 },
+          },
+        ],
+      },
     });
-    const criteria = alert.inputs.criteria as { webTestId: string };
-    expect(criteria.webTestId).toMatch(/\/WebTest\/alerts-health-test$/);
-    expect(alert.inputs.scopes).toEqual([criteria.webTestId, APPI]);
-    expect(alert.inputs.actions).toEqual([{ actionGroupId: ACTION_GROUP }]);
-    expect(webTestId).toBe("webtest-health-shop-stg");
+    expect(ofType(result, "azure-native:monitor:MetricAlert", "-availability")).toHaveLength(0);
+    expect(webTest.inputs.syntheticMonitorId).toBe("webtest-health-shop-stg");
+  });
+
+  it("counts a run's window from the test frequency and the run count from config", async () => {
+    const cfg = stackConfig("staging", {
+      monitoring: {
+        availabilityTest: {
+          enabled: true,
+          frequencySeconds: 600,
+          failedLocations: 2,
+          consecutiveFailedRuns: 4,
+        },
+      },
+    });
+    const alert = one(
+      await build("staging", { config: cfg.monitoring }),
+      "azure-native:monitor:ScheduledQueryRule",
+      "-availability",
+    );
+    expect(alert.inputs).toMatchObject({ evaluationFrequency: "PT10M", windowSize: "PT10M" });
+    const criterion = (alert.inputs.criteria as { allOf: Record<string, unknown>[] }).allOf[0];
+    expect(criterion.threshold).toBe(2);
+    expect(criterion.failingPeriods).toEqual({ numberOfEvaluationPeriods: 4, minFailingPeriodsToAlert: 4 });
+    expect(String(criterion.query)).toContain("by bin(TimeGenerated, 600s)");
+  });
+
+  it("alerts on p99 latency above the configured threshold", async () => {
+    const rule = one(await build("production"), "azure-native:monitor:ScheduledQueryRule", "-p99-latency");
+    expect((rule.inputs.criteria as { allOf: unknown[] }).allOf[0]).toEqual({
+      query: [
+        "AppRequests",
+        `| where _ResourceId =~ '${APPI}'`,
+        "| summarize P99 = percentile(DurationMs, 99)",
+      ].join("\n"),
+      timeAggregation: "Maximum",
+      metricMeasureColumn: "P99",
+      operator: "GreaterThan",
+      threshold: 500,
+      failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+    });
+  });
+
+  it("alerts when the Redis cache hit ratio falls below 80% (hits over hits + misses from the cluster's exported metrics)", async () => {
+    const rule = one(
+      await build("production"),
+      "azure-native:monitor:ScheduledQueryRule",
+      "-redis-hit-ratio",
+    );
+    expect(rule.inputs.windowSize).toBe("PT15M");
+    expect((rule.inputs.criteria as { allOf: unknown[] }).allOf[0]).toEqual({
+      query: [
+        "AzureMetrics",
+        `| where ResourceId =~ '${IDS.redisClusterId}'`,
+        "| where MetricName in ('cachehits', 'cachemisses')",
+        "| summarize Hits = sumif(Total, MetricName == 'cachehits'), Misses = sumif(Total, MetricName == 'cachemisses') by bin(TimeGenerated, 5m)",
+        "| where Hits + Misses > 0",
+        "| extend HitPercent = 100.0 * Hits / (Hits + Misses)",
+      ].join("\n"),
+      timeAggregation: "Minimum",
+      metricMeasureColumn: "HitPercent",
+      operator: "LessThan",
+      threshold: 80,
+      failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+    });
+  });
+
+  it("alerts on active database connections above 80% of the size's max_connections (D2ds_v5: 859 -> 687)", async () => {
+    const alert = one(await build("production"), "azure-native:monitor:MetricAlert", "-db-connections");
+    expect(alert.inputs.description).toBe("Active PostgreSQL connections above 80% of max_connections (859)");
+    expect((alert.inputs.criteria as { allOf: unknown[] }).allOf[0]).toMatchObject({
+      metricName: "active_connections",
+      timeAggregation: "Maximum",
+      operator: "GreaterThan",
+      threshold: 687,
+    });
+  });
+
+  it("refuses CPU/memory thresholds on Flex Consumption, which has no plan metric to fire them", async () => {
+    const cfg = stackConfig("staging").monitoring;
+    const config = { ...cfg, thresholds: { ...cfg.thresholds, cpuPercent: 90 } };
+    await expect(build("staging", { config })).rejects.toThrow(
+      "config.thresholds.cpuPercent and memoryPercent must be omitted on Flex Consumption, which exposes no plan CPU or memory percentage: such an alert could never fire",
+    );
   });
 
   it("creates no web test when the availability test is disabled", async () => {
     const cfg = stackConfig("staging", {
-      monitoring: { availabilityTest: { enabled: false, frequencySeconds: 300, failedLocations: 3 } },
+      monitoring: {
+        availabilityTest: {
+          enabled: false,
+          frequencySeconds: 300,
+          failedLocations: 3,
+          consecutiveFailedRuns: 3,
+        },
+      },
     });
     const result = await build("staging", { config: cfg.monitoring });
     expect(ofType(result, "azure-native:applicationinsights:WebTest")).toHaveLength(0);
-    expect(ofType(result, "azure-native:monitor:MetricAlert", "-availability")).toHaveLength(0);
+    expect(ofType(result, "azure-native:monitor:ScheduledQueryRule", "-availability")).toHaveLength(0);
   });
 
   it("sends all logs and metrics to the workspace, storage logs from the blob service and Redis logs from its database", async () => {
@@ -264,7 +376,7 @@ describe("Alerts", () => {
     });
     expect(byName["alerts-diag-redis"].logs).toBeUndefined();
     expect(byName["alerts-diag-redis-db"]).toMatchObject({
-      resourceUri: `${IDS.redisClusterId}/databases/default`,
+      resourceUri: IDS.redisDatabaseId,
       logs: [{ category: "ConnectionEvents", enabled: true }],
     });
     expect(byName["alerts-diag-storage"]).toMatchObject({

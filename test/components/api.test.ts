@@ -40,7 +40,8 @@ const PLAIN = {
 const KV_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.KeyVault/vaults/kv-shop-x`;
 const SYSTEM_PRINCIPAL = "11111111-1111-1111-1111-111111111111";
 const READER_PRINCIPAL = "66666666-6666-6666-6666-666666666666";
-const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.managedidentity/UserAssignedIdentity/api-kv-reader`;
+const READER_CLIENT_ID = "77777777-7777-7777-7777-777777777777";
+const READER_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.managedidentity/UserAssignedIdentity/api-host-identity`;
 const APPI_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.Insights/components/appi-shop`;
 const APPCS_ID = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.AppConfiguration/configurationStores/appcs-shop`;
 
@@ -129,7 +130,7 @@ const TYPE = {
 } as const;
 
 describe("Api on Flex Consumption (staging)", () => {
-  it("registers one FC1 plan, one site, host storage with a deployment container and five grants, parented and named from the component", async () => {
+  it("registers one FC1 plan, one site, host storage with a deployment container and seven grants, parented and named from the component", async () => {
     const result = await build("staging");
     expect(countByType(result)).toEqual({
       "azure-native:authorization:RoleAssignment": 7,
@@ -143,6 +144,7 @@ describe("Api on Flex Consumption (staging)", () => {
       "azure-native:web:WebAppFtpAllowed": 1,
       "azure-native:web:WebAppScmAllowed": 1,
       "pulumi:pulumi:Stack": 1,
+      "time:index/sleep:Sleep": 1,
       "webapp-platform:api:Api": 1,
     });
     expectChildrenOf(result, "api");
@@ -166,7 +168,7 @@ describe("Api on Flex Consumption (staging)", () => {
         storage: {
           type: "blobContainer",
           value: `https://${account}.blob.core.windows.net/app-package`,
-          authentication: { type: "SystemAssignedIdentity" },
+          authentication: { type: "UserAssignedIdentity", userAssignedIdentityResourceId: READER_ID },
         },
       },
       runtime: { name: "node", version: "22" },
@@ -220,6 +222,7 @@ describe("Api on Flex Consumption (staging)", () => {
     const site = one(result, TYPE.site);
     expect(setting(site, "AzureWebJobsStorage__accountName")).toBe(account.inputs.accountName);
     expect(setting(site, "AzureWebJobsStorage__credential")).toBe("managedidentity");
+    expect(setting(site, "AzureWebJobsStorage__clientId")).toBe(READER_CLIENT_ID);
     expect(setting(site, "AzureWebJobsStorage")).toBeUndefined();
     expect(one(result, "azure-native:storage:BlobContainer").inputs).toMatchObject({
       containerName: "app-package",
@@ -239,10 +242,10 @@ describe("Api on Flex Consumption (staging)", () => {
 });
 
 describe("Api on Elastic Premium (production)", () => {
-  it("registers the EP1 plan, site, canary slot, content shares, storage private endpoints and ten grants", async () => {
+  it("registers the EP1 plan, site, canary slot, content shares, storage private endpoints and nine grants", async () => {
     const result = await build("production");
     expect(countByType(result)).toEqual({
-      "azure-native:authorization:RoleAssignment": 13,
+      "azure-native:authorization:RoleAssignment": 9,
       "azure-native:keyvault:Secret": 2,
       "azure-native:managedidentity:UserAssignedIdentity": 1,
       "azure-native:network:PrivateDnsZoneGroup": 4,
@@ -258,6 +261,7 @@ describe("Api on Elastic Premium (production)", () => {
       "azure-native:web:WebAppScmAllowedSlot": 1,
       "azure-native:web:WebAppSlot": 1,
       "pulumi:pulumi:Stack": 1,
+      "time:index/sleep:Sleep": 1,
       "webapp-platform:api:Api": 1,
     });
     expectChildrenOf(result, "api");
@@ -444,47 +448,50 @@ describe("Api security on both plans", () => {
   );
 
   it.each([
-    ["staging", 6, 1],
-    ["production", 12, 2],
+    ["staging", 1],
+    ["production", 2],
   ] as const)(
     "%s: grants exactly the data-plane roles per identity, by GUID role assignment names",
-    async (stack, roles, redis) => {
+    async (stack, identities) => {
       const result = await build(stack);
       const all = ofType(result, TYPE.role);
-      expect(all).toHaveLength(roles + 1);
-      const assignments = all.filter((a) => a.inputs.principalId === SYSTEM_PRINCIPAL);
-      expect(assignments).toHaveLength(roles);
+      expect(all).toHaveLength(2 * identities + 5);
       const roleDef = (guid: string) =>
         `/subscriptions/${FAKE_SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
       const account = `/subscriptions/${FAKE_SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.storage/StorageAccount/api-storage`;
-      const expected = [
-        [roleDef("4633458b-17de-408a-b874-0445c86b69e6"), KV_ID],
-        [roleDef("516239f1-63e1-4d78-a4de-a74fb236a071"), APPCS_ID],
-        [roleDef("b7e6dc6d-f1e8-4753-8033-0f276bb0955b"), account],
-        [roleDef("974c5e8b-45b9-4653-ba55-5f855dd0fb88"), account],
-        [roleDef("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"), account],
-        [roleDef("3913510d-42f4-4e42-8a64-420c390055eb"), APPI_ID],
-      ];
-      const identities = roles / 6;
       // Registration order follows when each scope id resolves, so compare as sorted pairs.
       const pairs = (list: unknown[][]) => list.map((p) => p.join(" ")).sort();
-      expect(pairs(assignments.map((a) => [a.inputs.roleDefinitionId, a.inputs.scope]))).toEqual(
-        pairs(Array.from({ length: identities }, () => expected).flat()),
+      const granted = (principal: string) =>
+        pairs(
+          all
+            .filter((a) => a.inputs.principalId === principal)
+            .map((a) => [a.inputs.roleDefinitionId, a.inputs.scope]),
+        );
+      // The application's system identity (site, and canary slot): its own data access only.
+      const app = [
+        [roleDef("4633458b-17de-408a-b874-0445c86b69e6"), KV_ID],
+        [roleDef("516239f1-63e1-4d78-a4de-a74fb236a071"), APPCS_ID],
+      ];
+      expect(granted(SYSTEM_PRINCIPAL)).toEqual(pairs(Array.from({ length: identities }, () => app).flat()));
+      // The host identity: Key Vault references, host storage and telemetry, once for site and slot.
+      expect(granted(READER_PRINCIPAL)).toEqual(
+        pairs([
+          [roleDef("4633458b-17de-408a-b874-0445c86b69e6"), KV_ID],
+          [roleDef("b7e6dc6d-f1e8-4753-8033-0f276bb0955b"), account],
+          [roleDef("974c5e8b-45b9-4653-ba55-5f855dd0fb88"), account],
+          [roleDef("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3"), account],
+          [roleDef("3913510d-42f4-4e42-8a64-420c390055eb"), APPI_ID],
+        ]),
       );
-      expect(one(result, TYPE.role, "kv-reader-kv-secrets-user").inputs).toMatchObject({
-        principalId: READER_PRINCIPAL,
-        roleDefinitionId: roleDef("4633458b-17de-408a-b874-0445c86b69e6"),
-        scope: KV_ID,
-      });
       for (const a of all) {
         expect(a.inputs.principalType).toBe("ServicePrincipal");
         expect(a.inputs.roleAssignmentName).toMatch(
           /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
         );
       }
-      expect(new Set(all.map((a) => a.inputs.roleAssignmentName)).size).toBe(roles + 1);
+      expect(new Set(all.map((a) => a.inputs.roleAssignmentName)).size).toBe(all.length);
       const policies = ofType(result, TYPE.redis);
-      expect(policies).toHaveLength(redis);
+      expect(policies).toHaveLength(identities);
       for (const p of policies) {
         expect(p.inputs).toMatchObject({
           resourceGroupName: RG,
@@ -495,23 +502,33 @@ describe("Api security on both plans", () => {
         });
       }
       expect(policies.map((p) => p.inputs.accessPolicyAssignmentName)).toEqual(
-        ["apisite", "apicanary"].slice(0, redis),
+        ["apisite", "apicanary"].slice(0, identities),
       );
     },
   );
 
   it.each(["staging", "production"] as const)(
-    "%s: Key Vault references resolve with a user-assigned identity granted before the site and slot exist",
+    "%s: host storage, telemetry and Key Vault references use the user-assigned identity, granted and propagated before the site and slot exist",
     async (stack) => {
       const result = await build(stack);
       expect(one(result, "azure-native:managedidentity:UserAssignedIdentity").inputs).toMatchObject({
         resourceGroupName: RG,
         resourceName: `id-api-shop-${stack === "staging" ? "stg" : "prd"}`,
       });
-      const grant = one(result, TYPE.role, "kv-reader-kv-secrets-user");
+      const grants = ofType(result, TYPE.role).filter((a) => a.inputs.principalId === READER_PRINCIPAL);
+      expect(grants).toHaveLength(5);
+      const wait = one(result, "time:index/sleep:Sleep");
+      expect(wait.name).toBe("api-host-identity-propagation");
+      expect(wait.inputs.createDuration).toBe("15m");
+      expect(Object.keys(wait.inputs.triggers as object)).toHaveLength(5);
+      expect([...wait.dependencies].sort()).toEqual(grants.map((g) => g.urn).sort());
       for (const app of apps(result)) {
         expect(app.inputs.keyVaultReferenceIdentity).toBe(READER_ID);
-        expect(app.dependencies).toContain(grant.urn);
+        expect(app.dependencies).toContain(wait.urn);
+        expect(setting(app, "AzureWebJobsStorage__clientId")).toBe(READER_CLIENT_ID);
+        expect(setting(app, "APPLICATIONINSIGHTS_AUTHENTICATION_STRING")).toBe(
+          `Authorization=AAD;ClientId=${READER_CLIENT_ID}`,
+        );
       }
     },
   );
@@ -585,7 +602,7 @@ describe("Api security on both plans", () => {
 
   it("previews without resolved identities or keys", async () => {
     const result = await record(() => new Api("api", args("production")), { preview: true });
-    expect(ofType(result, TYPE.role)).toHaveLength(13);
+    expect(ofType(result, TYPE.role)).toHaveLength(9);
   });
 
   it("sends the site's and the slot's known settings in a preview, with only the unknown leaves unknown", async () => {

@@ -131,10 +131,7 @@ describe("Database", () => {
       r.inputs.startIpAddress,
       r.inputs.endIpAddress,
     ]);
-    expect(rules).toEqual([
-      ["db-fw-office", "office", "203.0.113.0", "203.0.113.255"],
-      ["db-fw-ci-runners", "ci-runners", "198.51.100.0", "198.51.100.63"],
-    ]);
+    expect(rules).toEqual([["db-fw-office", "office", "203.0.113.0", "203.0.113.255"]]);
   });
 
   it("keeps Entra ID sign-in off without an administrator, and turns it on with the configured one, last in the write chain", async () => {
@@ -181,7 +178,7 @@ describe("Database", () => {
     const result = await synth(argsFor("staging", { network: { allowAzureServices: true } }));
     const rule = one(result, FIREWALL, "-allow-azure-services");
     expect([rule.inputs.startIpAddress, rule.inputs.endIpAddress]).toEqual(["0.0.0.0", "0.0.0.0"]);
-    expect(ofType(result, FIREWALL)).toHaveLength(3);
+    expect(ofType(result, FIREWALL)).toHaveLength(2);
   });
 
   it("sets TLS-only, logging and extension parameters, plus PgBouncer 20/5/500 in production only", () => {
@@ -397,7 +394,7 @@ describe("Database", () => {
     expect(countByType(staging)).toEqual({
       [CONFIG]: 7,
       [DB]: 1,
-      [FIREWALL]: 2,
+      [FIREWALL]: 1,
       [SERVER]: 1,
       [SECRET]: 4,
       [PROVIDER]: 1,

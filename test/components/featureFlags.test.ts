@@ -82,6 +82,32 @@ describe("FeatureFlags", () => {
     }
   });
 
+  it("keeps public access by default: without ARM private link the flag writes would be refused", async () => {
+    const store = one(await build("production"), "azure-native:appconfiguration:ConfigurationStore");
+    expect(store.inputs.publicNetworkAccess).toBe("Enabled");
+    expect(store.inputs.dataPlaneProxy).toEqual({ authenticationMode: "Pass-through" });
+  });
+
+  it("with armPrivateLink in private mode, turns public access off and lets ARM write through its private link", async () => {
+    const cfg = stackConfig("production", { featureFlags: { armPrivateLink: true } });
+    const result = await build("production", { config: cfg.featureFlags });
+    const store = one(result, "azure-native:appconfiguration:ConfigurationStore");
+    expect(store.inputs).toMatchObject({
+      publicNetworkAccess: "Disabled",
+      disableLocalAuth: true,
+      dataPlaneProxy: { authenticationMode: "Pass-through", privateLinkDelegation: "Enabled" },
+    });
+    expect(ofType(result, "azure-native:network:PrivateEndpoint")).toHaveLength(1);
+    expect(ofType(result, "azure-native:appconfiguration:KeyValue")).toHaveLength(6);
+  });
+
+  it("refuses armPrivateLink in public mode, where nothing could reach a store without public access", async () => {
+    const cfg = stackConfig("production", { featureFlags: { armPrivateLink: true } });
+    await expect(build("staging", { config: cfg.featureFlags })).rejects.toThrow(
+      "featureFlags.armPrivateLink needs network mode private: with public access off only a private endpoint reaches the store",
+    );
+  });
+
   it("has purge protection and 7-day soft delete in production, neither protection nor long retention in staging", async () => {
     const staging = one(await build("staging"), "azure-native:appconfiguration:ConfigurationStore");
     const production = one(await build("production"), "azure-native:appconfiguration:ConfigurationStore");
@@ -131,10 +157,21 @@ describe("FeatureFlags", () => {
     );
     const again = one(await build("staging"), "azure-native:authorization:RoleAssignment");
     expect(again.inputs.roleAssignmentName).toBe(ra.inputs.roleAssignmentName);
-    const raUrn = one(result, "azure-native:authorization:RoleAssignment").urn;
-    for (const kv of ofType(result, "azure-native:appconfiguration:KeyValue")) {
-      expect(kv.dependencies).toContain(raUrn);
-    }
+  });
+
+  it("writes no flag until the data-owner grant has had 15 minutes to propagate (Microsoft: up to 15 minutes)", async () => {
+    const result = await build("staging");
+    const ra = one(result, "azure-native:authorization:RoleAssignment");
+    const sleep = one(result, "time:index/sleep:Sleep");
+    expect(sleep.name).toBe("flags-deployer-data-owner-propagation");
+    expect(sleep.inputs).toEqual({
+      createDuration: "15m",
+      triggers: { grant0: ra.inputs.id ?? expect.any(String) },
+    });
+    expect(sleep.dependencies).toEqual([ra.urn]);
+    const keyValues = ofType(result, "azure-native:appconfiguration:KeyValue");
+    expect(keyValues).toHaveLength(6);
+    for (const kv of keyValues) expect(kv.dependencies).toContain(sleep.urn);
   });
 
   it("names the deployer's principal type on its grant: ServicePrincipal by default (CI), User when config says so", async () => {
@@ -157,6 +194,7 @@ describe("FeatureFlags", () => {
       "azure-native:network:PrivateDnsZoneGroup": 1,
       "azure-native:network:PrivateEndpoint": 1,
       "pulumi:pulumi:Stack": 1,
+      "time:index/sleep:Sleep": 1,
       "webapp-platform:flags:FeatureFlags": 1,
     });
     expectChildrenOf(result, "flags");

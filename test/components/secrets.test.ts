@@ -68,7 +68,7 @@ describe("Secrets", () => {
       networkAcls: {
         defaultAction: "Allow",
         bypass: "AzureServices",
-        ipRules: [{ value: "203.0.113.0/24" }, { value: "198.51.100.0/26" }],
+        ipRules: [{ value: "203.0.113.0/24" }],
       },
     });
     expect(vault.protect).toBe(false);

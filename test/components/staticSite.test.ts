@@ -7,15 +7,12 @@ import { ROOT, stackConfig, namingFor } from "../support/config";
 
 type Stack = "staging" | "production";
 
-const FUNCTION_APP = "/subscriptions/s/resourceGroups/rg-shop/providers/Microsoft.Web/sites/func-shop-prd";
-
 function argsFor(stack: Stack, patch: Partial<StaticSiteArgs> = {}): StaticSiteArgs {
   const cfg = stackConfig(stack);
   return {
     naming: namingFor(cfg, stack),
     resourceGroupName: "rg-shop",
     config: cfg.staticSite,
-    backend: { functionAppId: FUNCTION_APP, region: cfg.environment.location },
     ...patch,
   };
 }
@@ -23,7 +20,7 @@ function argsFor(stack: Stack, patch: Partial<StaticSiteArgs> = {}): StaticSiteA
 const build = (stack: Stack, patch: Partial<StaticSiteArgs> = {}) =>
   record(() => {
     const s = new StaticSite("frontend", argsFor(stack, patch));
-    return { name: s.name, id: s.id, defaultHostname: s.defaultHostname, url: s.url };
+    return { name: s.name, id: s.id, defaultHostname: s.defaultHostname, url: s.url, origins: s.origins };
   });
 
 describe("StaticSite", () => {
@@ -41,7 +38,7 @@ describe("StaticSite", () => {
     expect(ofType(result, "azure-native:web:StaticSiteLinkedBackend")).toHaveLength(0);
   });
 
-  it("production is Standard without previews and links the API as the backend in its region", async () => {
+  it("production is Standard without previews and never links the API (a link would lock every other caller out)", async () => {
     const result = await build("production");
     const site = one(result, "azure-native:web:StaticSite");
     expect(site.inputs).toMatchObject({
@@ -49,14 +46,15 @@ describe("StaticSite", () => {
       sku: { name: "Standard", tier: "Standard" },
       stagingEnvironmentPolicy: "Disabled",
     });
-    const backend = one(result, "azure-native:web:StaticSiteLinkedBackend");
-    expect(backend.inputs).toEqual({
-      resourceGroupName: "rg-shop",
-      name: "stapp-shop-prd",
-      linkedBackendName: "api",
-      backendResourceId: FUNCTION_APP,
-      region: "westeurope",
-    });
+    expect(ofType(result, "azure-native:web:StaticSiteLinkedBackend")).toHaveLength(0);
+  });
+
+  it("hands the API its origins for CORS: the generated host, plus the custom domain when set", async () => {
+    const plain = await build("production");
+    expect(plain.outputs.origins).toEqual([plain.outputs.url]);
+    const cfg = stackConfig("production", { staticSite: { customDomain: "app.example.com" } });
+    const withDomain = await build("production", { config: cfg.staticSite });
+    expect(withDomain.outputs.origins).toEqual([withDomain.outputs.url, "https://app.example.com"]);
   });
 
   it("never sends a repository token or URL (CI deploys with the SWA deployment token)", async () => {
@@ -85,7 +83,6 @@ describe("StaticSite", () => {
     const result = await build("production");
     expect(countByType(result)).toEqual({
       "azure-native:web:StaticSite": 1,
-      "azure-native:web:StaticSiteLinkedBackend": 1,
       "pulumi:pulumi:Stack": 1,
       "webapp-platform:web:StaticSite": 1,
     });
@@ -93,19 +90,6 @@ describe("StaticSite", () => {
     expect(result.outputs.name).toBe("stapp-shop-prd");
     expect(result.outputs.url).toBe(`https://${String(result.outputs.defaultHostname)}`);
     expect(String(result.outputs.defaultHostname)).toMatch(/\.azurestaticapps\.net$/);
-  });
-
-  it("rejects a linked backend on the Free SKU", async () => {
-    const cfg = stackConfig("staging").staticSite;
-    await expect(build("staging", { config: { ...cfg, linkBackend: true } })).rejects.toThrow(
-      "staticSite.linkBackend needs sku Standard (is Free); set staticSite.sku to Standard or linkBackend to false",
-    );
-  });
-
-  it("rejects linkBackend without a backend", async () => {
-    await expect(build("production", { backend: undefined })).rejects.toThrow(
-      "staticSite.linkBackend is true but no backend was passed; pass the API's functionAppId and region",
-    );
   });
 });
 

@@ -1,0 +1,69 @@
+// Diagnostic settings: which resources send which logs and metrics to the Log Analytics workspace.
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as pulumi from "@pulumi/pulumi";
+import type { AlertTargets } from "./alertRules";
+
+/** Where diagnostics go and which resources send them. */
+export interface DiagnosticsArgs {
+  /** Resources that send diagnostics. */
+  readonly targets: AlertTargets;
+  /** Log Analytics workspace id. */
+  readonly workspaceId: pulumi.Input<string>;
+  /** Include the Function App (Elastic Premium; Flex Consumption does not support diagnostic settings). */
+  readonly functionApp: boolean;
+  /** Operations on the storage account its diagnostic settings must follow (one operation at a time). Default none. */
+  readonly storageAfter?: pulumi.Resource[];
+}
+
+/**
+ * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
+ * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
+ * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The two storage settings run
+ * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account.
+ */
+export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
+  const t = args.targets;
+  const allLogs = [{ categoryGroup: "allLogs", enabled: true }];
+  const allMetrics = [{ category: "AllMetrics", enabled: true }];
+  const transactions = [{ category: "Transaction", enabled: true }];
+  const settings: {
+    role: string;
+    uri: pulumi.Input<string>;
+    logs?: monitor.DiagnosticSettingArgs["logs"];
+    metrics?: monitor.DiagnosticSettingArgs["metrics"];
+  }[] = [
+    ...(args.functionApp ? [{ role: "api", uri: t.functionAppId, logs: allLogs, metrics: allMetrics }] : []),
+    { role: "postgres", uri: t.postgresServerId, logs: allLogs, metrics: allMetrics },
+    { role: "redis", uri: t.redisClusterId, metrics: allMetrics },
+    {
+      role: "redis-db",
+      uri: t.redisDatabaseId,
+      logs: [{ category: "ConnectionEvents", enabled: true }],
+    },
+    { role: "keyvault", uri: t.keyVaultId, logs: allLogs, metrics: allMetrics },
+    { role: "storage", uri: t.storageAccountId, metrics: transactions },
+    {
+      role: "storage-blob",
+      uri: pulumi.interpolate`${t.storageAccountId}/blobServices/default`,
+      logs: allLogs,
+      metrics: transactions,
+    },
+    { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
+  ];
+  let storageAfter = args.storageAfter ?? [];
+  for (const s of settings) {
+    const onStorage = s.role.startsWith("storage");
+    const setting = new monitor.DiagnosticSetting(
+      `${name}-diag-${s.role}`,
+      {
+        name: "to-log-analytics",
+        resourceUri: s.uri,
+        workspaceId: args.workspaceId,
+        logs: s.logs,
+        metrics: s.metrics,
+      },
+      { parent, dependsOn: onStorage ? storageAfter : [] },
+    );
+    if (onStorage) storageAfter = [setting];
+  }
+}
