@@ -49,6 +49,18 @@ describe.each(["staging", "production"])("%s on the real engine", (stack) => {
     expect(planned(resources).length).toBe(planTotal(stack));
   });
 
+  it("waits for role propagation before the first feature-flag write", async () => {
+    const calls = ws.calls();
+    const sleeps = calls.filter((c) => c.method === "sleep");
+    expect(sleeps.map((c) => c.duration)).toContain("15m");
+    const firstFlag = calls.findIndex(
+      (c) => c.method === "create" && c.type === "azure-native:appconfiguration:KeyValue",
+    );
+    const lastSleep = calls.findLastIndex((c) => c.method === "sleep" && c.urn?.includes("flags"));
+    expect(lastSleep).toBeGreaterThanOrEqual(0);
+    expect(firstFlag).toBeGreaterThan(lastSleep);
+  });
+
   it("shows no change on a second preview (no perpetual diff)", async () => {
     await ws.ok(["preview", "--expect-no-changes", "--stack", stack]);
   });

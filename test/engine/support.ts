@@ -95,6 +95,8 @@ export class Workspace {
       PULUMI_CONFIG_PASSPHRASE: "engine-suite-passphrase",
       STANDIN_LOG: this.callLog,
       STANDIN_KEY_SALT: this.keySalt,
+      // Role-propagation sleeps (15 minutes each) pass in about a second; the log keeps the requested duration.
+      STANDIN_SLEEP_SCALE: "0.001",
       NO_COLOR: "1",
       ...this.extraEnv,
     };
