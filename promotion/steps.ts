@@ -5,7 +5,7 @@ import type { Clock } from "./clock";
 import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
-import type { FileLock } from "./lock";
+import { LockLostError, type FileLock } from "./lock";
 import { sameRelease, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import type { Outcome, PromotionState, StateStore } from "./state";
 import type { FrontendRollout } from "./vercel";
@@ -262,6 +262,8 @@ export async function driveRun(ctx: RunContext, state: PromotionState, resumed: 
       await checkpoint(ctx, state);
     }
   } catch (err) {
+    // Another run took the lock over (it judged this one dead): it owns production now; change nothing more.
+    if (err instanceof LockLostError) throw err;
     if (ctx.signal?.aborted === true) {
       ctx.log(state, "interrupted: state saved; rerun promote to resume or run rollback");
       await checkpoint(ctx, state);
