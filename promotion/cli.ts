@@ -11,6 +11,7 @@ import { httpHealthProbe } from "./gates/health";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
 import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
 import { decisionRecord } from "./report";
+import { timeline } from "./timeline";
 import type { PolicyOptions, StackOutputs } from "./stack";
 import { VercelRollingRelease } from "./vercel";
 
@@ -264,7 +265,7 @@ export function buildProgram(): Command {
           ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
           : "  last run: none",
       ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+      process.stdout.write(`${lines.join("\n")}\n${s ? `\n${timeline(s)}\n` : ""}`);
     });
 
   program
