@@ -10,6 +10,7 @@ import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
 import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
+import { WebhookNotifier, type PromotionEvent } from "./notify";
 import { decisionRecord } from "./report";
 import { timeline } from "./timeline";
 import type { PolicyOptions, StackOutputs } from "./stack";
@@ -94,9 +95,21 @@ function printSample(sample: GateSample, healthy: number, required: number): voi
   process.stderr.write(`  ${sample.at.slice(11, 19)} ${parts.join(" | ")} -> ${verdict}\n`);
 }
 
+/** Webhooks from PROMOTION_WEBHOOK_URLS (a secret: newline- or comma-separated URLs), if set. */
+const notifier = (() => {
+  const urls = (process.env.PROMOTION_WEBHOOK_URLS ?? "")
+    .split(/[\n,]/)
+    .map((u) => u.trim())
+    .filter((u) => u !== "");
+  return urls.length === 0
+    ? undefined
+    : new WebhookNotifier({ urls, onError: (line) => process.stderr.write(`${line}\n`) });
+})();
+
 function controller(common: Common): PromotionController {
   const workDir = resolve(common.workDir);
   return new PromotionController({
+    ...(notifier !== undefined ? { notify: (event: PromotionEvent) => notifier.send(event) } : {}),
     clock: systemClock,
     driver: (stack) => new PulumiStackDriver({ workDir, stackName: stack }),
     health: httpHealthProbe,
@@ -154,6 +167,8 @@ async function report(
   const style = result.exitCode === 0 ? "green" : result.exitCode === exitCodes.refused ? "yellow" : "red";
   process.stderr.write(`${color(style, `${result.outcome}: ${result.reason}`)}\ndecision record: ${file}\n`);
   process.exitCode = result.exitCode;
+  // Notifications never delayed the run; give those still under way a bounded moment before exit.
+  await notifier?.flush(20_000);
 }
 
 function withAbort(): AbortSignal {
