@@ -11,7 +11,9 @@ import { httpHealthProbe } from "./gates/health";
 import { httpPackageDigester } from "./integrity";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
 import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
+import { WebhookNotifier, type PromotionEvent } from "./notify";
 import { decisionRecord } from "./report";
+import { timeline } from "./timeline";
 import type { PolicyOptions, StackOutputs } from "./stack";
 import { VercelRollingRelease } from "./vercel";
 
@@ -94,9 +96,21 @@ function printSample(sample: GateSample, healthy: number, required: number): voi
   process.stderr.write(`  ${sample.at.slice(11, 19)} ${parts.join(" | ")} -> ${verdict}\n`);
 }
 
+/** Webhooks from PROMOTION_WEBHOOK_URLS (a secret: newline- or comma-separated URLs), if set. */
+const notifier = (() => {
+  const urls = (process.env.PROMOTION_WEBHOOK_URLS ?? "")
+    .split(/[\n,]/)
+    .map((u) => u.trim())
+    .filter((u) => u !== "");
+  return urls.length === 0
+    ? undefined
+    : new WebhookNotifier({ urls, onError: (line) => process.stderr.write(`${line}\n`) });
+})();
+
 function controller(common: Common): PromotionController {
   const workDir = resolve(common.workDir);
   return new PromotionController({
+    ...(notifier !== undefined ? { notify: (event: PromotionEvent) => notifier.send(event) } : {}),
     clock: systemClock,
     driver: (stack) => new PulumiStackDriver({ workDir, stackName: stack }),
     health: httpHealthProbe,
@@ -155,6 +169,8 @@ async function report(
   const style = result.exitCode === 0 ? "green" : result.exitCode === exitCodes.refused ? "yellow" : "red";
   process.stderr.write(`${color(style, `${result.outcome}: ${result.reason}`)}\ndecision record: ${file}\n`);
   process.exitCode = result.exitCode;
+  // Notifications never delayed the run; give those still under way a bounded moment before exit.
+  await notifier?.flush(20_000);
 }
 
 function withAbort(): AbortSignal {
@@ -266,7 +282,7 @@ export function buildProgram(): Command {
           ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
           : "  last run: none",
       ];
-      process.stdout.write(`${lines.join("\n")}\n`);
+      process.stdout.write(`${lines.join("\n")}\n${s ? `\n${timeline(s)}\n` : ""}`);
     });
 
   program

@@ -10,6 +10,7 @@ import { checkCandidate, maintenanceWindowRefusal, type CandidateCheck } from ".
 import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
 import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
+import type { PromotionEvent } from "./notify";
 import type { FrontendRollout } from "./vercel";
 
 export { exitCodes, type RunResult } from "./steps";
@@ -36,6 +37,8 @@ export interface ControllerDeps {
   /** Overrides the state store (tests inject crashes here). */
   readonly store?: (stack: string) => StateStore;
   readonly lock?: LockOptions;
+  /** Sends a deployment notification in the background (before, after, on rollback); optional. */
+  readonly notify?: (event: PromotionEvent) => void;
   /** Attempts and first delay of the rollback `up` retries. Default 3 attempts, 15 s. */
   readonly rollbackRetry?: { attempts: number; delayMs: number };
 }
@@ -140,6 +143,7 @@ export class PromotionController {
       ...(this.deps.onSample !== undefined ? { onSample: this.deps.onSample } : {}),
       rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
       ...(signal !== undefined ? { signal } : {}),
+      ...(this.deps.notify !== undefined ? { notify: this.deps.notify } : {}),
     };
     return driveRun(ctx, state, resumed);
   }
@@ -178,6 +182,20 @@ export class PromotionController {
       state.phase = "stage";
       delete state.restoreRelease;
       await store.save(state);
+      this.deps.notify?.({
+        kind: "before",
+        stack: state.stack,
+        version: state.candidate.version,
+        text:
+          `promoting ${state.candidate.version} (replacing ${state.previousStable.version}) in stages ` +
+          `${state.plan.stages.map((st) => `${st.percentage}%`).join(" -> ")}; rollback plan: canary to 0%, back to ${state.previousStable.version} (config only)`,
+        details: {
+          from: state.from,
+          candidate: state.candidate,
+          previousStable: state.previousStable.version,
+          stages: state.plan.stages,
+        },
+      });
       return this.drive(state, store, lock, false, req.signal);
     });
   }

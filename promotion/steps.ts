@@ -5,9 +5,10 @@ import type { Clock } from "./clock";
 import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
-import type { FileLock } from "./lock";
+import { LockLostError, type FileLock } from "./lock";
 import { sameRelease, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import type { Outcome, PromotionState, StateStore } from "./state";
+import type { PromotionEvent } from "./notify";
 import type { FrontendRollout } from "./vercel";
 
 /** Exit codes, see docs/promotion.md. */
@@ -45,6 +46,8 @@ export interface RunContext {
   readonly onSample?: (sample: GateSample, healthy: number, required: number) => void;
   readonly rollbackRetry: { attempts: number; delayMs: number };
   readonly signal?: AbortSignal;
+  /** Sends a notification without waiting for it (never blocks a rollback). */
+  readonly notify?: (event: PromotionEvent) => void;
 }
 
 /** The release config of stage `percentage` of a run. */
@@ -136,6 +139,13 @@ async function applyStage(
 
 /** Returns production to its previous stable release at 0%: config only, then `up`, with retries. */
 async function rollBack(ctx: RunContext, state: PromotionState): Promise<RunResult> {
+  ctx.notify?.({
+    kind: "rollback",
+    stack: state.stack,
+    version: state.candidate.version,
+    text: `rolling back ${state.candidate.version} to ${state.previousStable.version}: ${state.reason ?? ""}`,
+    details: { reason: state.reason, stage: state.stageIndex + 1, failureStartedAt: state.failureStartedAt },
+  });
   state.rollbackIssuedAt ??= iso(ctx);
   await checkpoint(ctx, state);
   const release: ReleaseConfig = { stable: state.previousStable, canaryPercentage: 0 };
@@ -223,6 +233,23 @@ async function finish(
   state.endedAt = iso(ctx);
   ctx.log(state, `${outcome}: ${reason}`);
   await checkpoint(ctx, state);
+  ctx.notify?.({
+    kind: "after",
+    stack: state.stack,
+    version: state.candidate.version,
+    text: `${outcome}: ${reason}`,
+    details: {
+      outcome,
+      reason,
+      durationSeconds: Math.round((Date.parse(state.endedAt) - Date.parse(state.startedAt)) / 1000),
+      stages: state.stages.map((st) => ({
+        percentage: st.percentage,
+        healthy: st.healthy,
+        samples: st.samples,
+        result: st.result ?? null,
+      })),
+    },
+  });
   return { outcome, exitCode, reason, state };
 }
 
@@ -262,6 +289,8 @@ export async function driveRun(ctx: RunContext, state: PromotionState, resumed: 
       await checkpoint(ctx, state);
     }
   } catch (err) {
+    // Another run took the lock over (it judged this one dead): it owns production now; change nothing more.
+    if (err instanceof LockLostError) throw err;
     if (ctx.signal?.aborted === true) {
       ctx.log(state, "interrupted: state saved; rerun promote to resume or run rollback");
       await checkpoint(ctx, state);

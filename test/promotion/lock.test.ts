@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../promotion/clock";
 import { FileLock } from "../../promotion/lock";
-import { tempDir } from "./helpers";
+import type { MemoryStateStore } from "../../promotion/sim";
+import { scenario, tempDir } from "./helpers";
 
 /** Starts `n` contender processes, releases them at once, and returns each one's line. */
 async function race(dir: string, n: number): Promise<string[]> {
@@ -107,6 +108,27 @@ describe("unreadable lock file", () => {
       expect(await readFile(path, "utf8")).toBe(text);
     });
   }
+});
+
+describe("a run whose lock was taken over", () => {
+  it("stops at its next checkpoint and changes production no further", async () => {
+    const s = scenario();
+    s.production.onUp = (release) => {
+      if (release.canaryPercentage === 50)
+        writeFileSync(
+          join(s.deps.stateDir, "production.lock"),
+          JSON.stringify({ runId: "production-other", pid: 7, host: "h", acquiredAt: 1, heartbeatAt: 1 }),
+        );
+    };
+
+    await expect(s.controller.promote({ from: "staging", to: "production" })).rejects.toThrow(
+      `the promotion lock ${join(s.deps.stateDir, "production.lock")} is now held by run production-other (pid 7 on h), not by this run`,
+    );
+    expect(s.production.upPercentages()).toEqual([10, 50]);
+    // It records no rollback decision of its own over the state the new holder now owns.
+    expect((s.store as MemoryStateStore).state).toMatchObject({ phase: "stage", stageIndex: 1 });
+    expect((s.store as MemoryStateStore).state?.rollbackDecidedAt).toBeUndefined();
+  });
 });
 
 describe("lock writes", () => {
