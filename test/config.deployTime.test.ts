@@ -57,7 +57,7 @@ describe("alerts that can fire (point 7)", () => {
     delete thresholds.cpuPercent;
     raw.monitoring = { ...monitoring, thresholds };
     expect(problemsOf(raw)).toEqual([
-      "webapp-platform:monitoring.thresholds.cpuPercent: got undefined; is required on Elastic Premium (plan CPU and memory alerts)",
+      "webapp-platform:monitoring.thresholds.cpuPercent: is required on Elastic Premium (plan CPU and memory alerts)",
     ]);
   });
 

@@ -35,7 +35,8 @@ function consumerUrls(result: SynthesisResult, stack: Stack): Record<string, str
   const vercelApiUrl = one(
     result,
     "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
-    "NEXT_PUBLIC_API_URL",
+    // Production's own variable; pull-request previews get staging's (`vercel-env-preview-*`).
+    "-env-NEXT_PUBLIC_API_URL",
   );
   const webTest = one(result, "azure-native:applicationinsights:WebTest");
   const urls: Record<string, string> = {

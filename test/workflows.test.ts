@@ -76,7 +76,8 @@ describe("CI workflows", () => {
         .flatMap((j) => j.steps)
         .filter((s) => s.uses?.startsWith("pulumi/actions@")),
     );
-    expect(pulumiSteps).toHaveLength(4);
+    // pr (preview), deploy-staging (the first, object-free deployment and the deployment), promote, drift.
+    expect(pulumiSteps).toHaveLength(5);
     for (const s of pulumiSteps) expect(s.with?.["pulumi-version"]).toBe(sdk);
   });
 

@@ -206,10 +206,12 @@ export const CORPUS: BadConfig[] = [
     ],
   },
   {
-    what: "a linked backend on a Free Static Web App",
+    what: "a linked backend (it would lock every other caller out of the API)",
     stack: "staging",
     overrides: section("staging", "staticSite", { linkBackend: true }),
-    problems: ["webapp-platform:staticSite.linkBackend: got true; linked backends need sku Standard"],
+    problems: [
+      "webapp-platform:staticSite.linkBackend: got true; must be false: a linked backend gives the Static Web App exclusive access to the Function App, so Vercel, the availability test, the promotion's health probes and the canary slot would be refused (README, 'Why the API is not linked to the Static Web App'); remove the key",
+    ],
   },
   {
     what: "no alert e-mail",
