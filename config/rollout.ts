@@ -42,6 +42,25 @@ export const gatesSchema = z
       .positive("must be above 0")
       .nullable()
       .default(500),
+    /** Highest canary p99 latency in ms a sample may show (the ERP plan alerts above 500 ms); null disables. Default 500. */
+    maxP99LatencyMs: z
+      .number()
+      .int("must be a whole number")
+      .positive("must be above 0")
+      .nullable()
+      .default(500),
+    /**
+     * Highest memory of the canary slot in MB (max of the `Private Bytes` performance counter in the window; the
+     * MVP plan rolls back above 1 GB = 1024); null disables. Default null: only set it where the canary reports
+     * performance counters, else every sample is no data and the rollout fails safe.
+     */
+    maxMemoryMb: z
+      .number()
+      .int("must be a whole number")
+      .min(1, "must be between 1 and 1048576")
+      .max(1_048_576, "must be between 1 and 1048576")
+      .nullable()
+      .default(null),
     /** Highest ratio of canary p95 to the stable slot's p95 (2 = 200% of baseline); null disables. Default 2. */
     maxP95LatencyRatio: z.number().gt(1, "must be above 1 (1 = the baseline itself)").nullable().default(2),
     /** Consecutive failed `/health` probes that roll back. Default 3. */
@@ -98,16 +117,29 @@ export const maintenanceWindowSchema = z
     }
   });
 
-/** The worst-case time, in seconds, from a gate turning bad to the sample that triggers the rollback. */
+/**
+ * Default telemetry ingestion delay, seconds: Microsoft's "Log data ingestion time in Azure Monitor"
+ * (https://learn.microsoft.com/azure/azure-monitor/logs/data-ingestion-time) gives an average latency "between
+ * 20 seconds and 3 minutes"; the upper end is the default.
+ */
+export const defaultIngestionDelaySeconds = 180;
+
+/**
+ * The worst-case time, in seconds, from a gate turning bad to the sample that triggers the rollback:
+ * interval x the largest failure threshold + the sample timeout + the telemetry ingestion delay (a metric
+ * breach reaches the query that much later).
+ */
 export function detectionSeconds(plan: {
   intervalSeconds: number;
   sampleTimeoutSeconds: number;
+  ingestionDelaySeconds: number;
   gates: { healthFailures: number; metricFailures: number; inconclusiveLimit: number };
 }): number {
   const g = plan.gates;
   return (
     plan.intervalSeconds * Math.max(g.healthFailures, g.metricFailures, g.inconclusiveLimit) +
-    plan.sampleTimeoutSeconds
+    plan.sampleTimeoutSeconds +
+    plan.ingestionDelaySeconds
   );
 }
 
@@ -135,6 +167,16 @@ export const rolloutSchema = z
       .default(60),
     /** Seconds one sample (health probe plus metrics query) may take before it counts as failed or no data. Default 10. */
     sampleTimeoutSeconds: count(300).default(10),
+    /**
+     * Seconds Application Insights telemetry takes to reach the Log Analytics query (0-1800); counted in the
+     * worst-case detection time. Default 180 ({@link defaultIngestionDelaySeconds}).
+     */
+    ingestionDelaySeconds: z
+      .number()
+      .int("must be a whole number")
+      .min(0, "must be between 0 and 1800")
+      .max(1800, "must be between 0 and 1800")
+      .default(defaultIngestionDelaySeconds),
     /** Minutes from a gate turning bad to the rollback being issued, at most: production 10, staging 5. Default 10. */
     rollbackBudgetMinutes: count(120).default(10),
     /** Minutes staging must have run a release, with its gates holding, before production accepts it. Default 30. */
@@ -190,9 +232,9 @@ export const rolloutSchema = z
         path: ["intervalSeconds"],
         message:
           `gives a worst-case detection time of ${plan.intervalSeconds} s x ${samples} samples + ` +
-          `${plan.sampleTimeoutSeconds} s sample timeout = ${detection} s, over the rollback budget of ` +
-          `${plan.rollbackBudgetMinutes} min (${budget} s); shorten intervalSeconds, lower the failure thresholds ` +
-          "or raise rollbackBudgetMinutes",
+          `${plan.sampleTimeoutSeconds} s sample timeout + ${plan.ingestionDelaySeconds} s ingestion delay = ` +
+          `${detection} s, over the rollback budget of ${plan.rollbackBudgetMinutes} min (${budget} s); shorten ` +
+          "intervalSeconds, lower the failure thresholds or raise rollbackBudgetMinutes",
       });
     }
   });
@@ -208,7 +250,7 @@ export type GateConfig = z.infer<typeof gatesSchema>;
 /** A validated maintenance window. */
 export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
 
-/** The default plan: 10% -> 50% -> 100%, 5 min bake each, 60 s samples, 10 min rollback budget. */
+/** The default plan: 10% -> 50% -> 100%, 5 min bake each, 60 s samples, 180 s ingestion delay, 10 min budget. */
 export const rolloutDefaults: RolloutConfig = rolloutSchema.parse({});
 
 /** Rollback budgets the users' plans set, in minutes: staging under 5, production under 10. */

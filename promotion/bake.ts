@@ -26,9 +26,19 @@ export type BakeResult = { readonly passed: true } | { readonly passed: false; r
 /** Samples kept in state (older ones are counted, not kept), so long bakes do not grow the state file without bound. */
 export const maxKeptSamples = 500;
 
-/** Healthy samples a stage needs: its bake time in whole sampling intervals. */
-export function requiredSamples(bakeMinutes: number, intervalSeconds: number): number {
-  return Math.ceil((bakeMinutes * 60) / intervalSeconds);
+/**
+ * Healthy samples a stage needs: one at its start and one every interval until a sample at or after bake +
+ * ingestion delay. A sample at time t sees requests up to about t - delay, so this is the first moment the
+ * whole bake's telemetry has been queried; stopping earlier would let the last minutes of a stage (of the
+ * last stage above all) pass unseen. A bake of 0 (allowed on the last stage) needs none: finalize at once.
+ */
+export function requiredSamples(
+  bakeMinutes: number,
+  intervalSeconds: number,
+  ingestionDelaySeconds: number,
+): number {
+  if (bakeMinutes === 0) return 0;
+  return Math.ceil((bakeMinutes * 60 + ingestionDelaySeconds) / intervalSeconds) + 1;
 }
 
 /** The canary slot's Application Insights role name: the Functions host reports `<site>-<slot>` for a slot. */
@@ -44,7 +54,7 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
   const { plan } = state;
   const i = state.stageIndex;
   const stage = state.stages[i]!;
-  const required = requiredSamples(stage.bakeMinutes, plan.intervalSeconds);
+  const required = requiredSamples(stage.bakeMinutes, plan.intervalSeconds, plan.ingestionDelaySeconds);
   const limit = required * 2 + plan.gates.inconclusiveLimit;
   const evaluator = new GateEvaluator(plan.gates);
   const intervalMs = plan.intervalSeconds * 1000;
@@ -68,6 +78,7 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
         from: Math.max(rolloutStart, t - plan.gates.windowMinutes * 60_000),
         to: t,
         timeoutMs,
+        memory: plan.gates.maxMemoryMb !== null,
       }),
     ]);
     const at = new Date(t).toISOString();

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { styleText } from "node:util";
@@ -8,9 +9,9 @@ import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } fro
 import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
 import { AzureTokenProvider, LogAnalyticsMetrics } from "./gates/metrics";
-import { PulumiStackDriver } from "./pulumi-driver";
+import { PulumiStackDriver, requirePulumiCli } from "./pulumi-driver";
 import { decisionRecord } from "./report";
-import type { StackOutputs } from "./stack";
+import type { PolicyOptions, StackOutputs } from "./stack";
 import { VercelRollingRelease } from "./vercel";
 
 function stackName(value: string): string {
@@ -29,6 +30,13 @@ function days(value: string): number {
   return n;
 }
 
+function minutes(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 10080)
+    throw new InvalidArgumentError(`"${value}" must be a whole number of minutes from 0 to 10080.`);
+  return n;
+}
+
 function isoTime(value: string): string {
   const t = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(t)) {
@@ -37,11 +45,28 @@ function isoTime(value: string): string {
   return new Date(t).toISOString();
 }
 
-interface Common {
+/** Options every command takes. */
+export interface Common {
   workDir: string;
   stateDir: string;
   policyPack: string;
+  policyPackConfigDir?: string;
   vercel: boolean;
+}
+
+/** The pack and the stack's policy config (`<dir>/<stack>.json`, the file `pulumi up` of that stack uses). */
+export function policyFor(common: Common, workDir: string): (stack: string) => PolicyOptions {
+  const pack = resolve(workDir, common.policyPack);
+  const dir = resolve(workDir, common.policyPackConfigDir ?? join(common.policyPack, "config"));
+  return (stack) => {
+    const config = join(dir, `${stack}.json`);
+    if (!existsSync(config)) {
+      throw new Error(
+        `the policy config of stack ${stack}, ${config}, does not exist; --policy-pack-config-dir must name the folder holding <stack>.json for each stack`,
+      );
+    }
+    return { policyPacks: [pack], policyPackConfigs: [config] };
+  };
 }
 
 function color(style: Parameters<typeof styleText>[0], text: string): string {
@@ -95,7 +120,7 @@ function controller(common: Common): PromotionController {
       });
     },
     stateDir: resolve(common.stateDir),
-    policyPacks: [resolve(workDir, common.policyPack)],
+    policy: policyFor(common, workDir),
     onLine: (line) => process.stderr.write(`${line}\n`),
     onSample: printSample,
   });
@@ -149,10 +174,18 @@ export function buildProgram(): Command {
     )
     .option("--work-dir <dir>", "directory holding Pulumi.yaml", ".")
     .option("--state-dir <dir>", "state, lock, decision records and deployment log", ".promotion")
-    .option("--policy-pack <dir>", "policy pack for the production preview", "policies")
+    .option("--policy-pack <dir>", "policy pack for the preview and every stage up", "policies")
+    .option(
+      "--policy-pack-config-dir <dir>",
+      "folder of the per-stack policy config files <stack>.json (default <policy-pack>/config)",
+    )
     .option("--no-vercel", "leave the Vercel rolling release alone (API canary only)")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage))
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Every command but `metrics` (which reads the deployment log only) reads or changes stacks through the CLI.
+    .hook("preAction", async (_program, action) => {
+      if (action.name() !== "metrics") await requirePulumiCli();
+    });
 
   program
     .command("run", { isDefault: true })
@@ -162,6 +195,11 @@ export function buildProgram(): Command {
     .option("--release <version>", "refuse unless the source stack runs this version")
     .option("--lead-time-from <time>", "commit time of the release (ISO 8601), for lead time", isoTime)
     .option("--ignore-maintenance-window", "promote outside the maintenance window (recorded)")
+    .option(
+      "--soak-wait-minutes <n>",
+      "longest wait for the source to finish its soak time (default the target's rollout.soakMinutes; 0 refuses at once)",
+      minutes,
+    )
     .addOption(
       new Option("--on-unfinished <action>", "what to do with an unfinished run in state")
         .choices(["resume", "rollback"])
@@ -175,6 +213,7 @@ export function buildProgram(): Command {
         leadTimeFrom?: string;
         ignoreMaintenanceWindow?: boolean;
         onUnfinished: "resume" | "rollback";
+        soakWaitMinutes?: number;
       }) => {
         if (opts.from === opts.to)
           program.error(`error: --from and --to are both "${opts.to}"; they must name two stacks`, {
@@ -186,6 +225,7 @@ export function buildProgram(): Command {
           to: opts.to,
           ...(opts.release !== undefined ? { expectVersion: opts.release } : {}),
           ...(opts.leadTimeFrom !== undefined ? { leadTimeFrom: opts.leadTimeFrom } : {}),
+          ...(opts.soakWaitMinutes !== undefined ? { soakWaitMinutes: opts.soakWaitMinutes } : {}),
           ignoreMaintenanceWindow: opts.ignoreMaintenanceWindow === true,
           onUnfinished: opts.onUnfinished,
           signal: withAbort(),

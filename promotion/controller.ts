@@ -4,8 +4,9 @@ import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
-import { checkCandidate, maintenanceWindowRefusal } from "./preflight";
-import { artifactId, type StackDriver, type StackOutputs } from "./stack";
+import type { GateConfig, RolloutConfig } from "../config/rollout";
+import { checkCandidate, maintenanceWindowRefusal, type CandidateCheck } from "./preflight";
+import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import { FileStateStore, isActive, type PromotionState, type StateStore } from "./state";
 import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
 import type { FrontendRollout } from "./vercel";
@@ -23,8 +24,8 @@ export interface ControllerDeps {
   readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
   /** Directory of the state files, lock files, decision records and the deployment log. */
   readonly stateDir: string;
-  /** Policy packs the production preview runs with. */
-  readonly policyPacks: string[];
+  /** The policy packs, with the stack's policy config, that the preflight preview and each stage `up` run. */
+  readonly policy: (stack: string) => PolicyOptions;
   /** Receives progress lines for a person at a terminal. */
   readonly onLine: (line: string) => void;
   /** Receives each gate sample as it is taken. */
@@ -48,6 +49,11 @@ export interface PromoteRequest {
   readonly onUnfinished?: "resume" | "rollback";
   /** Lead-time start (commit time), ISO 8601. */
   readonly leadTimeFrom?: string;
+  /**
+   * Longest wait, in minutes, for the source to reach the soak time when nothing else is wrong (the workflow
+   * starts right after the staging deployment). Default the target's `soakMinutes`; 0 refuses at once.
+   */
+  readonly soakWaitMinutes?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -126,6 +132,7 @@ export class PromotionController {
       frontend: this.deps.frontend,
       store,
       lock,
+      policy: this.deps.policy(state.stack),
       log: (s, message) => this.log(s, message),
       ...(this.deps.onSample !== undefined ? { onSample: this.deps.onSample } : {}),
       rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
@@ -138,7 +145,7 @@ export class PromotionController {
   promote(req: PromoteRequest): Promise<RunResult> {
     return this.locked(req.to, async (lock, runId) => {
       const store = this.store(req.to);
-      const previous = await store.load();
+      const previous = await this.settlePreflight(store, await store.load());
       if (isActive(previous)) {
         if (req.expectVersion !== undefined && req.expectVersion !== previous.candidate.version) {
           return this.refuse(
@@ -163,8 +170,10 @@ export class PromotionController {
       const outputs = await target.outputs();
       const recovered = await this.recoverUnknown(target, outputs);
       if (recovered !== undefined) return recovered;
-      const state = await this.preflight(req, target, outputs, runId);
+      const state = await this.preflight(req, target, outputs, runId, store, lock);
       if ("exitCode" in state) return state;
+      state.phase = "stage";
+      delete state.restoreRelease;
       await store.save(state);
       return this.drive(state, store, lock, false, req.signal);
     });
@@ -174,7 +183,7 @@ export class PromotionController {
   rollback(stack: string, reason: string): Promise<RunResult> {
     return this.locked(stack, async (lock) => {
       const store = this.store(stack);
-      const state = await store.load();
+      const state = await this.settlePreflight(store, await store.load());
       if (isActive(state)) {
         if (state.phase !== "rollback")
           decideRollback({ clock: this.deps.clock, log: (s, m) => this.log(s, m) }, state, reason);
@@ -238,6 +247,82 @@ export class PromotionController {
     return undefined;
   }
 
+  /**
+   * A run that stopped in its preflight (crash or kill during the preview) left the stack's release config
+   * changed: put back the journaled config and close the run, before anything else.
+   */
+  private async settlePreflight(
+    store: StateStore,
+    state: PromotionState | undefined,
+  ): Promise<PromotionState | undefined> {
+    if (state?.phase !== "preflight") return state;
+    if (state.restoreRelease !== undefined)
+      await this.deps.driver(state.stack).writeRelease(state.restoreRelease);
+    delete state.restoreRelease;
+    Object.assign(state, {
+      phase: "done",
+      outcome: "interrupted",
+      reason: `the preflight of run ${state.runId} stopped before its first stage`,
+      endedAt: this.iso(),
+    });
+    this.log(
+      state,
+      `run ${state.runId} stopped during its preflight preview: ${state.stack}'s release config restored from the journal`,
+    );
+    await store.save(state);
+    return state;
+  }
+
+  /**
+   * The candidate check, waiting (bounded, with a line a minute, the lock kept alive) while the only thing
+   * missing is the source's soak time; anything broken on the source is refused at once, also mid-wait.
+   */
+  private async soakedCandidate(
+    req: PromoteRequest,
+    source: StackDriver,
+    gates: GateConfig,
+    plan: RolloutConfig,
+    lock: FileLock,
+  ): Promise<CandidateCheck | RunResult> {
+    const clock = this.deps.clock;
+    const waitMinutes = req.soakWaitMinutes ?? plan.soakMinutes;
+    const deadline = clock.now() + waitMinutes * 60_000;
+    for (;;) {
+      const check = await checkCandidate({
+        source,
+        gates,
+        soakMinutes: plan.soakMinutes,
+        ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}),
+        health: this.deps.health,
+        metrics: this.deps.metrics,
+        now: clock.now(),
+        timeoutMs: plan.sampleTimeoutSeconds * 1000,
+      });
+      if (check.ok || check.soakRemainingMs === undefined) return check;
+      const remaining = check.soakRemainingMs;
+      if (clock.now() + remaining > deadline) {
+        return {
+          ok: false,
+          reason: `${check.reason}; the remaining ${Math.ceil(remaining / 60_000)} min exceed the ${waitMinutes} min this run may wait (--soak-wait-minutes)`,
+        };
+      }
+      const step = Math.min(remaining, 60_000);
+      this.log(
+        undefined,
+        `waiting for the soak: ${check.reason}; ${Math.ceil(remaining / 60_000)} min to go, checking ${source.name} again in ${Math.ceil(step / 1000)} s`,
+      );
+      try {
+        await clock.sleep(step, req.signal);
+      } catch (err) {
+        if (req.signal?.aborted !== true) throw err;
+        const reason = "interrupted while waiting for the soak; nothing was changed";
+        this.log(undefined, reason);
+        return { outcome: "interrupted", exitCode: exitCodes.interrupted, reason };
+      }
+      await lock.heartbeat();
+    }
+  }
+
   private refuse(reason: string): RunResult {
     this.log(undefined, `refused: ${reason}`);
     return { outcome: "refused", exitCode: exitCodes.refused, reason };
@@ -248,21 +333,15 @@ export class PromotionController {
     target: StackDriver,
     outputs: StackOutputs,
     runId: string,
+    store: StateStore,
+    lock: FileLock,
   ): Promise<PromotionState | RunResult> {
     const source = this.deps.driver(req.from);
     const [plan, sourcePlan] = await Promise.all([target.readRollout(), source.readRollout()]);
-    const now = this.deps.clock.now();
-    const check = await checkCandidate({
-      source,
-      gates: sourcePlan.gates,
-      soakMinutes: plan.soakMinutes,
-      ...(req.expectVersion !== undefined ? { expectVersion: req.expectVersion } : {}),
-      health: this.deps.health,
-      metrics: this.deps.metrics,
-      now,
-      timeoutMs: plan.sampleTimeoutSeconds * 1000,
-    });
+    const check = await this.soakedCandidate(req, source, sourcePlan.gates, plan, lock);
+    if ("exitCode" in check) return check;
     if (!check.ok) return this.refuse(check.reason);
+    const now = this.deps.clock.now();
     this.log(undefined, `candidate ${check.candidate.version}: ${check.detail}`);
     const deployed = outputs.release;
     if (artifactId(deployed.stable) === artifactId(check.candidate)) {
@@ -278,24 +357,32 @@ export class PromotionController {
         `${target.name} exports no api.canaryHealthUrl; a canary rollout needs the canary slot`,
       );
     }
-    const minutes = plan.stages.reduce((sum, s) => sum + s.bakeMinutes, 0);
+    const minutes = plan.stages.reduce(
+      (sum, s) => sum + (s.bakeMinutes === 0 ? 0 : s.bakeMinutes + plan.ingestionDelaySeconds / 60),
+      0,
+    );
     if (plan.maintenanceWindow.enforce) {
       const refusal = maintenanceWindowRefusal(plan.maintenanceWindow, now, minutes);
       if (refusal !== undefined && req.ignoreMaintenanceWindow !== true) return this.refuse(refusal);
       if (refusal !== undefined) this.log(undefined, `maintenance window ignored on request: ${refusal}`);
     }
     const frontend = this.deps.frontend(outputs);
+    let frontendDeployments: PromotionState["frontendDeployments"];
     if (frontend !== undefined) {
-      for (const [role, a] of [
-        ["candidate", check.candidate],
-        ["stable", deployed.stable],
-      ] as const) {
-        if (!a.frontendRef.startsWith("dpl_")) {
-          return this.refuse(
-            `the ${role} frontendRef ${a.frontendRef} is a commit; driving the Vercel rolling release needs deployment ids (dpl_...)`,
-          );
-        }
+      try {
+        frontendDeployments = {
+          stable: await frontend.deploymentFor(deployed.stable.frontendRef, false),
+          candidate: await frontend.deploymentFor(check.candidate.frontendRef, true),
+        };
+      } catch (err) {
+        return this.refuse(
+          `the Vercel candidate of ${check.candidate.version} is not ready: ${err instanceof Error ? err.message : String(err)}`,
+        );
       }
+      this.log(
+        undefined,
+        `Vercel: candidate ${frontendDeployments.candidate} (commit ${check.candidate.frontendRef}), stable ${frontendDeployments.stable}`,
+      );
       const template = await frontend.templatePercentages();
       const wanted = plan.stages.map((s) => s.percentage);
       if (template === undefined || template.join(",") !== wanted.join(",")) {
@@ -315,6 +402,7 @@ export class PromotionController {
       phase: "stage",
       stageIndex: 0,
       frontend: frontend !== undefined,
+      ...(frontendDeployments !== undefined ? { frontendDeployments } : {}),
       startedAt: new Date(now).toISOString(),
       updatedAt: new Date(now).toISOString(),
       leadTimeFrom: req.leadTimeFrom ?? new Date(check.since).toISOString(),
@@ -329,11 +417,24 @@ export class PromotionController {
       events: [],
     };
     const original = await target.readRelease();
+    const policy = this.deps.policy(target.name);
+    // Journal first: a crash between this config write and the end of the preflight is undone by the next run.
+    state.phase = "preflight";
+    if (original !== undefined) state.restoreRelease = original;
+    await store.save(state);
     await target.writeRelease(releaseAt(state, plan.stages[0]!.percentage));
-    const preview = await target.preview({ policyPacks: this.deps.policyPacks });
+    const preview = await target.preview(policy);
     if (!preview.ok) {
       if (original !== undefined) await target.writeRelease(original);
-      return this.refuse(`the ${target.name} preview with the policy pack failed: ${preview.summary}`);
+      delete state.restoreRelease;
+      Object.assign(state, { phase: "done", outcome: "refused", endedAt: this.iso() });
+      const why =
+        preview.policyViolations !== undefined && preview.policyViolations.length > 0
+          ? `mandatory policies violated: ${preview.policyViolations.join(", ")}`
+          : preview.summary;
+      state.reason = `the ${target.name} preview with the policy pack (config ${policy.policyPackConfigs.join(", ")}) failed: ${why}; ${target.name}'s release config is restored`;
+      await store.save(state);
+      return this.refuse(state.reason);
     }
     state.preview = preview.summary;
     this.log(

@@ -1,7 +1,8 @@
-import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { readdir, rename, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Clock } from "./clock";
+import { createFileExclusive, readJsonFile, UnreadableFileError, writeFileAtomic } from "./files";
 
 /** Who holds a stack's promotion lock. */
 export interface LockInfo {
@@ -23,10 +24,14 @@ export class LockHeldError extends Error {
     readonly stackName: string,
     readonly holder: LockInfo,
     now: number,
+    takingOver = false,
   ) {
     super(
-      `a promotion of ${stackName} is already running (run ${holder.runId}, pid ${holder.pid} on ${holder.host}, ` +
-        `last heartbeat ${Math.round((now - holder.heartbeatAt) / 1000)} s ago); a second promotion is refused`,
+      takingOver
+        ? `a promotion of ${stackName} is starting: another run is taking over the stale lock of run ${holder.runId} ` +
+            `(pid ${holder.pid} on ${holder.host}) at the same time; a second promotion is refused`
+        : `a promotion of ${stackName} is already running (run ${holder.runId}, pid ${holder.pid} on ${holder.host}, ` +
+            `last heartbeat ${Math.round((now - holder.heartbeatAt) / 1000)} s ago); a second promotion is refused`,
     );
   }
 }
@@ -50,14 +55,38 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** Thrown when this run's lock was taken over by another run (it was presumed dead). */
+export class LockLostError extends Error {}
+
+function isLockInfo(v: unknown): v is LockInfo {
+  const o = v as Record<string, unknown> | null;
+  return (
+    o !== null &&
+    typeof o === "object" &&
+    typeof o.runId === "string" &&
+    typeof o.pid === "number" &&
+    typeof o.host === "string" &&
+    typeof o.acquiredAt === "number" &&
+    typeof o.heartbeatAt === "number"
+  );
+}
+
+/** Takeover markers older than this are removed (a contender is seconds behind, never an hour). */
+const markerMaxAgeMs = 3_600_000;
+
 /**
- * One promotion per stack: a lock file created with O_EXCL in the state directory. A holder whose process is
- * gone (same host) or whose heartbeat is older than `staleAfterMs` is taken over, so a crashed run never
- * blocks the rerun that resumes it. Time comes from the injected clock. Across machines the CI concurrency
- * group and the Pulumi backend's own update lock are the outer guards.
+ * One promotion per stack: a lock file in the state directory, always created complete (fsynced temp file,
+ * hard link: atomic, fails if the file exists) and replaced atomically on each heartbeat. A holder whose process
+ * is gone (same host) or whose heartbeat is older than `staleAfterMs` is taken over, so a crashed run never
+ * blocks the rerun that resumes it. Taking over is race-free: the contender must first create the marker
+ * `<lock>.takeover-<stale run id>` exclusively, so of any number of processes that find the same stale holder
+ * exactly one moves it aside, and it then creates its own lock exclusively like any other run. Time comes from
+ * the injected clock. Across machines the CI concurrency group and the Pulumi backend's own update lock are
+ * the outer guards.
  */
 export class FileLock {
-  private readonly path: string;
+  /** The lock file. */
+  readonly path: string;
   private info: LockInfo | undefined;
 
   constructor(
@@ -69,14 +98,23 @@ export class FileLock {
     this.path = join(dir, `${stack}.lock`);
   }
 
+  private recovery(): string {
+    return `if no promotion of ${this.stack} is running, remove it (rm ${this.path}) and rerun`;
+  }
+
+  private async read(path: string): Promise<LockInfo | undefined> {
+    const raw = await readJsonFile(path, this.recovery());
+    if (raw === undefined || isLockInfo(raw)) return raw;
+    throw new UnreadableFileError(
+      path,
+      "is not a promotion lock (it needs runId, pid, host, acquiredAt, heartbeatAt)",
+      this.recovery(),
+    );
+  }
+
   /** Who holds the lock now, if anyone (stale or not). */
-  async holder(): Promise<LockInfo | undefined> {
-    try {
-      return JSON.parse(await readFile(this.path, "utf8")) as LockInfo;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
-    }
+  holder(): Promise<LockInfo | undefined> {
+    return this.read(this.path);
   }
 
   /** True when `holder` can be taken over. */
@@ -88,7 +126,6 @@ export class FileLock {
 
   /** Takes the lock for `runId`, or throws {@link LockHeldError}. Returns the stale holder it replaced, if any. */
   async acquire(runId: string): Promise<LockInfo | undefined> {
-    await mkdir(join(this.path, ".."), { recursive: true });
     const now = this.clock.now();
     const info: LockInfo = {
       runId,
@@ -97,35 +134,76 @@ export class FileLock {
       acquiredAt: now,
       heartbeatAt: now,
     };
+    const text = JSON.stringify(info);
     let replaced: LockInfo | undefined;
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(this.path, JSON.stringify(info), { flag: "wx" });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await createFileExclusive(this.path, text)) {
         this.info = info;
+        await this.removeOldMarkers();
         return replaced;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-        const holder = await this.holder();
-        if (holder === undefined) continue;
-        if (!this.isStale(holder)) throw new LockHeldError(this.stack, holder, now);
-        replaced = holder;
-        await unlink(this.path).catch(() => undefined);
       }
+      const holder = await this.holder();
+      if (holder === undefined) continue;
+      if (!this.isStale(holder)) throw new LockHeldError(this.stack, holder, now);
+      if (!(await createFileExclusive(`${this.path}.takeover-${holder.runId}`, text))) {
+        const current = await this.holder();
+        if (current === undefined || current.runId === holder.runId)
+          throw new LockHeldError(this.stack, holder, now, true);
+        throw new LockHeldError(this.stack, current, now);
+      }
+      const aside = `${this.path}.${runId}.stale`;
+      try {
+        await rename(this.path, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw err;
+      }
+      const moved = await this.read(aside).catch(() => undefined);
+      if (moved?.runId !== holder.runId) {
+        // The holder released and another run locked in between: put its lock back; it holds the lock.
+        const restored = await createFileExclusive(this.path, JSON.stringify(moved ?? holder));
+        await unlink(aside).catch(() => undefined);
+        if (!restored)
+          throw new Error(`the promotion lock ${this.path} changed hands during a takeover; rerun`);
+        continue;
+      }
+      await unlink(aside).catch(() => undefined);
+      replaced = holder;
     }
+    const current = await this.holder();
+    if (current !== undefined) throw new LockHeldError(this.stack, current, now);
     throw new Error(`could not take the promotion lock ${this.path}: another process keeps recreating it`);
   }
 
-  /** Records a sign of life. */
+  /** Removes takeover markers older than an hour. */
+  private async removeOldMarkers(): Promise<void> {
+    const dir = dirname(this.path);
+    const prefix = `${this.stack}.lock.takeover-`;
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!name.startsWith(prefix)) continue;
+      const file = join(dir, name);
+      const age = Date.now() - (await stat(file).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > markerMaxAgeMs) await unlink(file).catch(() => undefined);
+    }
+  }
+
+  /** Records a sign of life; throws {@link LockLostError} when another run has taken the lock over. */
   async heartbeat(): Promise<void> {
     if (this.info === undefined) return;
+    const holder = await this.holder().catch(() => undefined);
+    if (holder?.runId !== this.info.runId) {
+      throw new LockLostError(
+        `the promotion lock ${this.path} is now held by ${holder === undefined ? "nobody" : `run ${holder.runId} (pid ${holder.pid} on ${holder.host})`}, not by this run ${this.info.runId}; stopping`,
+      );
+    }
     this.info = { ...this.info, heartbeatAt: this.clock.now() };
-    await writeFile(this.path, JSON.stringify(this.info));
+    await writeFileAtomic(this.path, JSON.stringify(this.info));
   }
 
   /** Releases the lock if this instance holds it. */
   async release(): Promise<void> {
     if (this.info === undefined) return;
-    const holder = await this.holder();
+    const holder = await this.holder().catch(() => undefined);
     if (holder?.runId === this.info.runId) await unlink(this.path).catch(() => undefined);
     this.info = undefined;
   }

@@ -39,7 +39,12 @@ export function maintenanceWindowRefusal(
 /** What the candidate check found. */
 export type CandidateCheck =
   | { readonly ok: true; readonly candidate: Artifact; readonly since: number; readonly detail: string }
-  | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      /** Set only when nothing is wrong but the soak time: how long until it is reached, ms. */
+      readonly soakRemainingMs?: number;
+    };
 
 /** Inputs of the candidate check. */
 export interface CandidateCheckInput {
@@ -114,6 +119,7 @@ export async function checkCandidate(input: CandidateCheckInput): Promise<Candid
     return {
       ok: false,
       reason: `${source.name} has run ${candidate.version} for ${ranMinutes} min; the soak time is ${input.soakMinutes} min`,
+      soakRemainingMs: since + input.soakMinutes * 60_000 - input.now,
     };
   }
   const health = await input.health.probe(outputs.api.healthUrl, input.timeoutMs);
@@ -147,6 +153,12 @@ export async function checkCandidate(input: CandidateCheckInput): Promise<Candid
     return {
       ok: false,
       reason: `${source.name} p95 over the soak was ${Math.round(stats.p95Ms)} ms > ${g.maxP95LatencyMs} ms`,
+    };
+  }
+  if (g.maxP99LatencyMs !== null && stats.p99Ms > g.maxP99LatencyMs) {
+    return {
+      ok: false,
+      reason: `${source.name} p99 over the soak was ${Math.round(stats.p99Ms)} ms > ${g.maxP99LatencyMs} ms`,
     };
   }
   return {

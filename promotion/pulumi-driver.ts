@@ -1,4 +1,10 @@
-import { LocalWorkspace, type Stack, type UpdateSummary } from "@pulumi/pulumi/automation";
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type EngineEvent,
+  type Stack,
+  type UpdateSummary,
+} from "@pulumi/pulumi/automation";
 import { releaseSchema, type ReleaseConfig } from "../config/release";
 import type { RolloutConfig } from "../config/rollout";
 import {
@@ -7,10 +13,33 @@ import {
   rolloutKey,
   stackOutputsSchema,
   type OperationResult,
+  type PolicyOptions,
   type StackDriver,
   type StackOutputs,
   type UpdateRecord,
 } from "./stack";
+
+/** Thrown when the `pulumi` CLI, which the Automation API drives, cannot be run. */
+export class PulumiCliMissingError extends Error {}
+
+/**
+ * Finds the `pulumi` CLI the way the Automation API does (`PulumiCommand.get()`: `pulumi version` on PATH) and
+ * turns a failure into one sentence saying what is missing and what to do, instead of `spawn pulumi ENOENT`.
+ */
+export async function requirePulumiCli(): Promise<PulumiCommand> {
+  try {
+    return await PulumiCommand.get();
+  } catch (err) {
+    const detail = (err instanceof Error ? err.message : String(err)).trim().split("\n").at(-1) ?? "";
+    const what = /ENOENT/.test(detail)
+      ? "the Pulumi CLI (`pulumi`) is not on PATH"
+      : `the Pulumi CLI could not be run (${detail})`;
+    throw new PulumiCliMissingError(
+      `${what}: this tool drives the stacks through it (Automation API). Install the pulumi CLI and put it on ` +
+        "PATH (in CI: the pulumi/actions step), then rerun",
+    );
+  }
+}
 
 /** Where and how the real driver finds the Pulumi project. */
 export interface PulumiDriverOptions {
@@ -41,6 +70,40 @@ function summarize(changes: Record<string, number> | undefined): string {
     .filter(([, n]) => n > 0)
     .map(([op, n]) => `${op} ${n}`);
   return parts.length > 0 ? parts.join(", ") : "no changes";
+}
+
+/** Collects the names of mandatory policies the engine reports as violated (`policyEvent`s). */
+export function policyCollector(): { onEvent: (e: EngineEvent) => void; violations: string[] } {
+  const violations: string[] = [];
+  return {
+    violations,
+    onEvent: (e) => {
+      const p = e.policyEvent;
+      if (p?.enforcementLevel === "mandatory" && !violations.includes(p.policyName))
+        violations.push(p.policyName);
+    },
+  };
+}
+
+function failure(err: unknown, violations: string[]): OperationResult {
+  const summary = lastLines(err instanceof Error ? err.message : String(err), 8);
+  return violations.length > 0
+    ? {
+        ok: false,
+        summary: `mandatory policies violated: ${violations.join(", ")}`,
+        policyViolations: violations,
+      }
+    : { ok: false, summary };
+}
+
+function policyArgs(options: Partial<PolicyOptions>): {
+  policyPacks?: string[];
+  policyPackConfigs?: string[];
+} {
+  return {
+    ...(options.policyPacks !== undefined ? { policyPacks: [...options.policyPacks] } : {}),
+    ...(options.policyPackConfigs !== undefined ? { policyPackConfigs: [...options.policyPackConfigs] } : {}),
+  };
 }
 
 function toRecord(u: UpdateSummary): UpdateRecord {
@@ -97,29 +160,39 @@ export class PulumiStackDriver implements StackDriver {
     await stack.setConfig(releaseKey, { value: JSON.stringify(releaseSchema.parse(release)), secret: false });
   }
 
-  async preview(options: {
-    policyPacks: string[];
-    onOutput?: (line: string) => void;
-  }): Promise<OperationResult> {
+  async preview(options: PolicyOptions & { onOutput?: (line: string) => void }): Promise<OperationResult> {
     const stack = await this.select();
+    const policy = policyCollector();
     try {
-      const result = await stack.preview({ policyPacks: options.policyPacks, onOutput: options.onOutput });
+      const result = await stack.preview({
+        ...policyArgs(options),
+        onEvent: policy.onEvent,
+        ...(options.onOutput !== undefined ? { onOutput: options.onOutput } : {}),
+      });
       return { ok: true, summary: summarize(result.changeSummary) };
     } catch (err) {
-      return { ok: false, summary: lastLines(err instanceof Error ? err.message : String(err), 8) };
+      return failure(err, policy.violations);
     }
   }
 
-  async up(options: { message: string; onOutput?: (line: string) => void }): Promise<OperationResult> {
+  async up(
+    options: { message: string; onOutput?: (line: string) => void } & Partial<PolicyOptions>,
+  ): Promise<OperationResult> {
     const stack = await this.select();
+    const policy = policyCollector();
     try {
-      const result = await stack.up({ message: options.message, onOutput: options.onOutput });
+      const result = await stack.up({
+        message: options.message,
+        ...policyArgs(options),
+        onEvent: policy.onEvent,
+        ...(options.onOutput !== undefined ? { onOutput: options.onOutput } : {}),
+      });
       return {
         ok: result.summary.result === "succeeded",
         summary: summarize(result.summary.resourceChanges),
       };
     } catch (err) {
-      return { ok: false, summary: lastLines(err instanceof Error ? err.message : String(err), 8) };
+      return failure(err, policy.violations);
     }
   }
 

@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import type { Artifact, ReleaseConfig } from "../config/release";
 import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../config/rollout";
 import { VirtualClock } from "./clock";
 import { PromotionController, type ControllerDeps } from "./controller";
 import type { HealthProbe, HealthResult } from "./gates/health";
 import type { MetricsQuery, MetricsResult, MetricsSource } from "./gates/metrics";
-import type { OperationResult, StackDriver, StackOutputs, UpdateRecord } from "./stack";
+import type { OperationResult, PolicyOptions, StackDriver, StackOutputs, UpdateRecord } from "./stack";
 import type { PromotionState, StateStore } from "./state";
 import type { FrontendRollout, FrontendStatus } from "./vercel";
 
@@ -43,14 +44,14 @@ export class Crasher {
   }
 }
 
-/** An artifact for version `v`, with a digest and a Vercel deployment id derived from it. */
+/** An artifact for version `v`, with a digest and a frontend commit SHA derived from it (as releases ship). */
 export function artifact(v: string): Artifact {
   const hex = Buffer.from(v).toString("hex").padEnd(64, "0").slice(0, 64);
   return {
     version: v,
     apiPackageUrl: `https://releases.example.com/api-${v}.zip`,
     apiPackageSha256: hex,
-    frontendRef: `dpl_${hex.slice(0, 12)}`,
+    frontendRef: createHash("sha1").update(`web-${v}`).digest("hex"),
   };
 }
 
@@ -60,6 +61,8 @@ export interface StackOp {
   readonly at: number;
   readonly release?: ReleaseConfig;
   readonly ok?: boolean;
+  /** The policy packs and config files a preview or `up` ran with. */
+  readonly policy?: Partial<PolicyOptions>;
 }
 
 /** A fake stack: config, the release deployed by the last successful update, and a history. */
@@ -71,8 +74,11 @@ export class FakeStack implements StackDriver {
   rollout: RolloutConfig;
   /** Decides whether an `up` succeeds; default always. */
   upOutcome: (release: ReleaseConfig, attempt: number) => boolean = () => true;
-  /** Whether the preview passes the policy pack. */
-  previewOk = true;
+  /**
+   * Mandatory policies the stack's resources violate, as the engine would report them in `policyEvent`s; a
+   * preview or `up` run with a policy pack fails on them (one without a pack does not check).
+   */
+  policyViolations: string[] = [];
   /** Simulated duration of an `up`, ms. */
   upMs = 0;
   /** Called when an `up` is issued (before it runs). */
@@ -111,30 +117,45 @@ export class FakeStack implements StackDriver {
     this.ops.push({ op: "writeRelease", at: this.clock.now(), release: structuredClone(release) });
   }
 
-  async preview(): Promise<OperationResult> {
+  private policyFailure(policy: Partial<PolicyOptions>): OperationResult | undefined {
+    if ((policy.policyPacks?.length ?? 0) === 0 || this.policyViolations.length === 0) return undefined;
+    return {
+      ok: false,
+      summary: `mandatory policies violated: ${this.policyViolations.join(", ")}`,
+      policyViolations: [...this.policyViolations],
+    };
+  }
+
+  async preview(options: PolicyOptions): Promise<OperationResult> {
     await this.crasher.step(`${this.name}.preview`);
+    const policy = { policyPacks: options.policyPacks, policyPackConfigs: options.policyPackConfigs };
+    const failed = this.policyFailure(policy);
     this.ops.push({
       op: "preview",
       at: this.clock.now(),
       release: structuredClone(this.config),
-      ok: this.previewOk,
+      ok: failed === undefined,
+      policy,
     });
-    return this.previewOk
-      ? { ok: true, summary: "update 1" }
-      : { ok: false, summary: "policy violation: azure-webapp-enforce-min-tls (mandatory)" };
+    return failed ?? { ok: true, summary: "update 1" };
   }
 
-  async up(): Promise<OperationResult> {
+  async up(options: { message: string } & Partial<PolicyOptions>): Promise<OperationResult> {
     await this.crasher.step(`${this.name}.up`);
     const release = structuredClone(this.config);
     const attempt = this.ops.filter((o) => o.op === "up").length;
+    const policy = {
+      ...(options.policyPacks !== undefined ? { policyPacks: options.policyPacks } : {}),
+      ...(options.policyPackConfigs !== undefined ? { policyPackConfigs: options.policyPackConfigs } : {}),
+    };
     this.onUp?.(release);
     const start = this.clock.now();
     this.updates.unshift({ kind: "update", result: "in-progress", startTime: start });
     await this.crasher.step(`${this.name}.up:running`);
     this.clock.advance(this.upMs);
-    const ok = this.upOutcome(release, attempt);
-    this.ops.push({ op: "up", at: start, release, ok });
+    const failed = this.policyFailure(policy);
+    const ok = failed === undefined && this.upOutcome(release, attempt);
+    this.ops.push({ op: "up", at: start, release, ok, policy });
     this.updates[0] = {
       kind: "update",
       result: ok ? "succeeded" : "failed",
@@ -144,6 +165,7 @@ export class FakeStack implements StackDriver {
     };
     if (ok) this.deployed = release;
     await this.crasher.step(`${this.name}.up:done`);
+    if (failed !== undefined) return failed;
     return ok
       ? { ok: true, summary: "update 1" }
       : { ok: false, summary: "error: the Function App update failed" };
@@ -163,17 +185,54 @@ export class FakeStack implements StackDriver {
   }
 }
 
-/** A fake Vercel rolling release. */
+/** One deployment the fake Vercel knows. */
+export interface FakeDeployment {
+  readonly id: string;
+  readonly projectId: string;
+  readonly sha: string;
+}
+
+/**
+ * A fake Vercel project with a rolling release, strict like the REST API (see `tools/vercel-fake.ts` for the
+ * HTTP shapes): deployments belong to one project, ids it does not know or of another project are refused.
+ */
 export class FakeFrontend implements FrontendRollout {
   status_: FrontendStatus = { state: "NONE" };
   readonly calls: string[] = [];
   template: number[] | undefined;
+  readonly deployments: FakeDeployment[] = [];
 
   constructor(
     percentages: number[],
     private readonly crasher: Crasher = new Crasher(),
+    readonly projectId = "prj_production",
   ) {
     this.template = percentages;
+  }
+
+  /** The id of this project's deployment of commit `sha`, if any. */
+  idOf(sha: string): string | undefined {
+    return this.deployments.find((d) => d.projectId === this.projectId && d.sha === sha)?.id;
+  }
+
+  private own(id: string): FakeDeployment {
+    const d = this.deployments.find((x) => x.id === id);
+    if (d === undefined) throw new Error(`Vercel answered HTTP 404: deployment ${id} not found`);
+    if (d.projectId !== this.projectId)
+      throw new Error(`Vercel answered HTTP 400: deployment ${id} belongs to project ${d.projectId}`);
+    return d;
+  }
+
+  async deploymentFor(ref: string, create: boolean): Promise<string> {
+    if (ref.startsWith("dpl_")) return this.own(ref).id;
+    const found = this.idOf(ref);
+    if (found !== undefined) return found;
+    if (!create) throw new Error(`project ${this.projectId} has no production deployment of commit ${ref}`);
+    await this.crasher.step("vercel.create");
+    const id = `dpl_${ref.slice(0, 10)}${this.deployments.length}`;
+    this.deployments.push({ id, projectId: this.projectId, sha: ref });
+    this.calls.push(`create ${ref}`);
+    return id;
   }
 
   async templatePercentages(): Promise<number[] | undefined> {
@@ -186,12 +245,14 @@ export class FakeFrontend implements FrontendRollout {
 
   async start(canary: string): Promise<void> {
     await this.crasher.step("vercel.start");
+    this.own(canary);
     this.calls.push(`start ${canary}`);
     this.status_ = { state: "ACTIVE", canaryDeploymentId: canary, stageIndex: 0 };
   }
 
   async approveStage(canary: string, next: number): Promise<void> {
     await this.crasher.step("vercel.approve");
+    this.own(canary);
     this.calls.push(`approve ${next}`);
     const last = next === (this.template?.length ?? 0) - 1;
     this.status_ = { state: last ? "COMPLETE" : "ACTIVE", canaryDeploymentId: canary, stageIndex: next };
@@ -199,6 +260,7 @@ export class FakeFrontend implements FrontendRollout {
 
   async rollback(stable: string): Promise<void> {
     await this.crasher.step("vercel.rollback");
+    this.own(stable);
     this.calls.push(`rollback ${stable}`);
     this.status_ = {
       state: "ABORTED",
@@ -226,20 +288,27 @@ export class MemoryStateStore implements StateStore {
 }
 
 /** A gate fault that starts at a moment of simulated time. */
-export type Fault = "health" | "error-rate" | "latency" | "no-data";
+export type Fault = "health" | "error-rate" | "latency" | "p99" | "memory" | "no-data";
 
-/** Scripted gates: healthy traffic until `faultAt`, then the fault. Each sample costs `sampleMs` of simulated time. */
+/**
+ * Scripted gates: healthy traffic until `faultAt`, then the fault. Each sample costs `sampleMs` of simulated
+ * time. Metric faults (error rate, latency, p99, memory) reach the query `ingestionDelayMs` after they start,
+ * as Application Insights telemetry reaches Log Analytics; health and query failures are seen at once.
+ */
 export class ScriptedGates implements HealthProbe, MetricsSource {
   fault: Fault | undefined;
   faultAt = Number.POSITIVE_INFINITY;
   sampleMs = 0;
+  ingestionDelayMs = 0;
   probes = 0;
   queries: MetricsQuery[] = [];
 
   constructor(private readonly clock: VirtualClock) {}
 
   private bad(kind: Fault): boolean {
-    return this.fault === kind && this.clock.now() >= this.faultAt;
+    const seenFrom =
+      kind === "health" || kind === "no-data" ? this.faultAt : this.faultAt + this.ingestionDelayMs;
+    return this.fault === kind && this.clock.now() >= seenFrom;
   }
 
   async probe(): Promise<HealthResult> {
@@ -260,8 +329,16 @@ export class ScriptedGates implements HealthProbe, MetricsSource {
         requests: 400,
         errorRatePercent: bad("error-rate") ? 12 : 0.4,
         p95Ms: bad("latency") ? 1800 : 220,
+        p99Ms: bad("latency") ? 2400 : bad("p99") ? 900 : 310,
+        ...(q.memory === true ? { memoryMb: bad("memory") ? 1536 : 410 } : {}),
       },
-      stable: { requests: 3600, errorRatePercent: 0.3, p95Ms: 200 },
+      stable: {
+        requests: 3600,
+        errorRatePercent: 0.3,
+        p95Ms: 200,
+        p99Ms: 280,
+        ...(q.memory === true ? { memoryMb: 400 } : {}),
+      },
     };
   }
 }
@@ -289,6 +366,18 @@ export function fakeOutputs(stack: string, canary: boolean): Omit<StackOutputs, 
     vercel: { projectId: `prj_${stack}` },
   };
 }
+
+/**
+ * Staging's rollout plan as committed in Pulumi.staging.yaml (a test keeps the two equal): one stage, a 5 min
+ * budget, which with the 180 s ingestion delay needs 30 s samples and 3 inconclusive samples at most
+ * (30 x 3 + 10 + 180 = 280 s).
+ */
+export const stagingRolloutInput: RolloutInput = {
+  rollbackBudgetMinutes: 5,
+  intervalSeconds: 30,
+  gates: { inconclusiveLimit: 3 },
+  stages: [{ percentage: 100, bakeMinutes: 5 }],
+};
 
 /** Options of {@link buildScenario}. */
 export interface ScenarioOptions {
@@ -323,7 +412,7 @@ export function buildScenario(options: ScenarioOptions) {
     { stable: candidate, canaryPercentage: 0 },
     fakeOutputs("staging", false),
     clock,
-    options.stagingRollout ?? { rollbackBudgetMinutes: 5 },
+    options.stagingRollout ?? stagingRolloutInput,
   );
   staging.seedUpdate({ stable, canaryPercentage: 0 }, 26 * 3_600_000);
   staging.seedUpdate({ stable: candidate, canaryPercentage: 0 }, options.stagingRanMs ?? 2 * 3_600_000);
@@ -337,9 +426,16 @@ export function buildScenario(options: ScenarioOptions) {
   );
   production.seedUpdate({ stable, canaryPercentage: 0 }, 24 * 3_600_000);
   const gates = new ScriptedGates(clock);
+  gates.ingestionDelayMs = production.rollout.ingestionDelaySeconds * 1000;
   const frontend = new FakeFrontend(
     production.rollout.stages.map((s) => s.percentage),
     crasher,
+  );
+  // Production serves its stable commit; staging's project has its own build of the candidate commit, which
+  // production must never use (NEXT_PUBLIC_* values are baked in at build time).
+  frontend.deployments.push(
+    { id: "dpl_prodstable1", projectId: "prj_production", sha: stable.frontendRef },
+    { id: "dpl_stagingcand1", projectId: "prj_staging", sha: candidate.frontendRef },
   );
   const store = options.store ?? new MemoryStateStore(crasher);
   const lines: string[] = [];
@@ -355,7 +451,10 @@ export function buildScenario(options: ScenarioOptions) {
     metrics: gates,
     frontend: () => (options.frontend === false ? undefined : frontend),
     stateDir: options.stateDir,
-    policyPacks: ["policies"],
+    policy: (stack) => ({
+      policyPacks: ["policies"],
+      policyPackConfigs: [`policies/config/${stack}.json`],
+    }),
     onLine: (line) => lines.push(line),
     store: () => store,
     rollbackRetry: { attempts: 3, delayMs: 1 },

@@ -51,6 +51,16 @@ export interface OperationResult {
   readonly ok: boolean;
   /** One line for the decision record: resource change counts, or the error's last lines. */
   readonly summary: string;
+  /** Names of the mandatory policies the run violated, in the order the engine reported them. */
+  readonly policyViolations?: readonly string[];
+}
+
+/** The policy packs an operation runs, each with the stack's policy config file (paired by position). */
+export interface PolicyOptions {
+  /** Policy pack directories (`--policy-pack`). */
+  readonly policyPacks: readonly string[];
+  /** The stack's JSON policy config per pack (`--policy-pack-config`). */
+  readonly policyPackConfigs: readonly string[];
 }
 
 /**
@@ -66,10 +76,12 @@ export interface StackDriver {
   readRollout(): Promise<RolloutConfig>;
   /** Writes the whole release section of the stack's config. */
   writeRelease(release: ReleaseConfig): Promise<void>;
-  /** Runs a preview with the given policy packs. */
-  preview(options: { policyPacks: string[]; onOutput?: (line: string) => void }): Promise<OperationResult>;
-  /** Runs an update. */
-  up(options: { message: string; onOutput?: (line: string) => void }): Promise<OperationResult>;
+  /** Runs a preview with the given policy packs and their config. */
+  preview(options: PolicyOptions & { onOutput?: (line: string) => void }): Promise<OperationResult>;
+  /** Runs an update, with the policy packs when given. */
+  up(
+    options: { message: string; onOutput?: (line: string) => void } & Partial<PolicyOptions>,
+  ): Promise<OperationResult>;
   /** The stack's outputs from its last successful update. */
   outputs(): Promise<StackOutputs>;
   /** The latest updates, newest first, secrets not decrypted. */

@@ -1,11 +1,15 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Artifact } from "../config/release";
+import { z } from "zod";
+import { artifactSchema, releaseSchema, type Artifact, type ReleaseConfig } from "../config/release";
 import type { RolloutConfig } from "../config/rollout";
+import { readJsonFile, UnreadableFileError, writeFileAtomic } from "./files";
 import type { GateSample } from "./gates/evaluate";
 
-/** Where a run is: driving a stage, rolling back, finalizing, or done. */
-export type Phase = "stage" | "rollback" | "finalize" | "done";
+/**
+ * Where a run is: in its preflight preview (the stack's release config is changed and journaled), driving a
+ * stage, rolling back, finalizing, or done.
+ */
+export type Phase = "preflight" | "stage" | "rollback" | "finalize" | "done";
 
 /** How a run ended. */
 export type Outcome = "promoted" | "rolled-back" | "refused" | "rollback-failed" | "interrupted";
@@ -64,6 +68,8 @@ export interface PromotionState {
   stageIndex: number;
   /** Whether the Vercel rolling release is driven too. */
   frontend: boolean;
+  /** The production project's deployments of the candidate's and the stable's `frontendRef`, when driven. */
+  frontendDeployments?: { candidate: string; stable: string };
   /** ISO 8601 start. */
   startedAt: string;
   /** ISO 8601 of the last write. */
@@ -74,6 +80,8 @@ export interface PromotionState {
   leadTimeFrom?: string;
   /** The production preview's summary. */
   preview?: string;
+  /** In the preflight phase: the release config to put back if the run stops before its first stage. */
+  restoreRelease?: ReleaseConfig;
   /** Stage progress. */
   stages: StageRecord[];
   /** Gate samples, oldest first (the latest 500). */
@@ -113,34 +121,78 @@ export function isActive(state: PromotionState | undefined): state is PromotionS
   return state !== undefined && state.phase !== "done";
 }
 
-/** A JSON file per stack, `<dir>/<stack>.state.json`, written via rename so a crash never leaves half a file. */
+/** The fields a rerun relies on; the rest of a state file is carried as written. */
+const stateFileSchema = z.looseObject({
+  version: z.literal(1),
+  runId: z.string().min(1),
+  stack: z.string().min(1),
+  from: z.string().min(1),
+  candidate: artifactSchema,
+  previousStable: artifactSchema,
+  plan: z.looseObject({ stages: z.array(z.looseObject({ percentage: z.number() })).min(1) }),
+  phase: z.enum(["preflight", "stage", "rollback", "finalize", "done"]),
+  stageIndex: z.number().int().min(0),
+  frontend: z.boolean(),
+  stages: z.array(z.looseObject({ index: z.number().int(), percentage: z.number() })),
+  samples: z.array(z.unknown()),
+  events: z.array(z.unknown()),
+  restoreRelease: releaseSchema.optional(),
+});
+
+/** What to do about a state file that cannot be used. */
+export function stateRecovery(path: string, stack: string): string {
+  return (
+    `if no promotion of ${stack} is running, move it aside (mv ${path} ${path}.broken) and run ` +
+    `\`npm run promote -- rollback --stack ${stack}\`: without state the tool returns ${stack} from any canary ` +
+    "percentage to its stable release"
+  );
+}
+
+/**
+ * A JSON file per stack, `<dir>/<stack>.state.json`, written atomically (temp file, fsync, rename) so a crash
+ * never leaves half a file. A file that is empty, not JSON, not a state, or another stack's is refused with
+ * the file, the stack names and the recovery command.
+ */
 export class FileStateStore implements StateStore {
-  private readonly path: string;
+  /** The state file. */
+  readonly path: string;
 
   constructor(
-    private readonly dir: string,
-    stack: string,
+    dir: string,
+    private readonly stack: string,
   ) {
     this.path = join(dir, `${stack}.state.json`);
   }
 
   async load(): Promise<PromotionState | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.path, "utf8");
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
+    const recovery = stateRecovery(this.path, this.stack);
+    const raw = await readJsonFile(this.path, recovery);
+    if (raw === undefined) return undefined;
+    const parsed = stateFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UnreadableFileError(
+        this.path,
+        `is not a promotion state (${issue.path.join(".") || "the file"}: ${issue.message})`,
+        recovery,
+      );
     }
-    const state = JSON.parse(text) as PromotionState;
-    if (state.version !== 1) throw new Error(`${this.path}: unknown state version ${String(state.version)}`);
-    return state;
+    if (parsed.data.stack !== this.stack) {
+      throw new UnreadableFileError(
+        this.path,
+        `is the state of stack ${parsed.data.stack}, not of ${this.stack} (run ${parsed.data.runId})`,
+        `it was copied or written here by mistake: ${recovery}`,
+      );
+    }
+    return parsed.data as unknown as PromotionState;
   }
 
   async save(state: PromotionState): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
-    await rename(tmp, this.path);
+    if (state.stack !== this.stack) {
+      throw new Error(
+        `refusing to write the state of stack ${state.stack} into ${this.path} (${this.stack})`,
+      );
+    }
+    await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`);
   }
 }

@@ -6,7 +6,7 @@ import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import type { FileLock } from "./lock";
-import { sameRelease, type StackDriver, type StackOutputs } from "./stack";
+import { sameRelease, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import type { Outcome, PromotionState, StateStore } from "./state";
 import type { FrontendRollout } from "./vercel";
 
@@ -39,6 +39,8 @@ export interface RunContext {
   readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
   readonly store: StateStore;
   readonly lock: FileLock;
+  /** Policy packs and the stack's policy config for the stage and finalize `up`s (a rollback runs without). */
+  readonly policy: PolicyOptions;
   readonly log: (state: PromotionState, message: string) => void;
   readonly onSample?: (sample: GateSample, healthy: number, required: number) => void;
   readonly rollbackRetry: { attempts: number; delayMs: number };
@@ -86,7 +88,7 @@ async function isDeployed(ctx: RunContext, release: ReleaseConfig): Promise<bool
 
 /** Moves the Vercel rolling release to stage `index`, skipping what is already done (a resumed run). */
 async function frontendStage(state: PromotionState, frontend: FrontendRollout, index: number): Promise<void> {
-  const canary = state.candidate.frontendRef;
+  const canary = state.frontendDeployments?.candidate ?? state.candidate.frontendRef;
   const status = await frontend.status();
   const ours = status.state === "ACTIVE" && status.canaryDeploymentId === canary;
   if (index === 0) {
@@ -118,7 +120,10 @@ async function applyStage(
     `stage ${stage.index + 1}/${state.stages.length}: ${stage.percentage}% to ${state.candidate.version}, pulumi up`,
   );
   await ctx.target.writeRelease(release);
-  const up = await ctx.target.up({ message: `promote ${state.candidate.version}: ${stage.percentage}%` });
+  const up = await ctx.target.up({
+    message: `promote ${state.candidate.version}: ${stage.percentage}%`,
+    ...ctx.policy,
+  });
   if (!up.ok) return `stage ${stage.index + 1} (${stage.percentage}%) up failed: ${up.summary}`;
   const outputs = await ctx.target.outputs();
   const frontend = state.frontend ? ctx.frontend(outputs) : undefined;
@@ -151,11 +156,14 @@ async function rollBack(ctx: RunContext, state: PromotionState): Promise<RunResu
     if (!state.frontend) return "not driven";
     const frontend = ctx.frontend(await ctx.target.outputs());
     if (frontend === undefined) return "not configured";
+    const ids = state.frontendDeployments ?? {
+      candidate: state.candidate.frontendRef,
+      stable: state.previousStable.frontendRef,
+    };
     const status = await frontend.status();
-    if (status.canaryDeploymentId !== state.candidate.frontendRef || status.state === "ABORTED")
-      return "not started";
-    await frontend.rollback(state.previousStable.frontendRef);
-    return `rolled back to ${state.previousStable.frontendRef}`;
+    if (status.canaryDeploymentId !== ids.candidate || status.state === "ABORTED") return "not started";
+    await frontend.rollback(ids.stable);
+    return `rolled back to ${ids.stable}`;
   })();
   const [apiResult, webResult] = await Promise.allSettled([api, web]);
   const failures = [
@@ -185,7 +193,7 @@ async function finalize(ctx: RunContext, state: PromotionState): Promise<RunResu
   if (!(await isDeployed(ctx, release))) {
     ctx.log(state, `finalizing: ${state.candidate.version} becomes stable, canary back to 0%, pulumi up`);
     await ctx.target.writeRelease(release);
-    const up = await ctx.target.up({ message: `promote ${state.candidate.version}: stable` });
+    const up = await ctx.target.up({ message: `promote ${state.candidate.version}: stable`, ...ctx.policy });
     if (!up.ok) {
       const reason = `finalize up failed: ${up.summary}; production serves ${state.candidate.version} at 100% on the canary slot: rerun promote to finalize or run rollback`;
       ctx.log(state, reason);

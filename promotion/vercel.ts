@@ -12,6 +12,13 @@ export interface FrontendStatus {
 
 /** Drives the frontend's share of traffic in step with the API canary. */
 export interface FrontendRollout {
+  /**
+   * The id of the READY production deployment of `ref` in this project. `ref` is a commit SHA (the release's
+   * `frontendRef`) or a deployment id, which must belong to this project. With `create`, a commit without one
+   * gets a staged production deployment built from it (not assigned the production domains) and is waited
+   * for; without, it is an error.
+   */
+  deploymentFor(ref: string, create: boolean): Promise<string>;
   /** Rolling-release stage percentages of the project's template, or undefined when none is configured. */
   templatePercentages(): Promise<number[] | undefined>;
   /** The current rolling release. */
@@ -38,6 +45,19 @@ export interface VercelOptions {
   readonly attempts?: number;
   /** First retry delay in ms, doubling. Default 1000. */
   readonly retryDelayMs?: number;
+  /** How long a candidate's build may take before the preflight gives up, ms. Default 20 min. */
+  readonly buildTimeoutMs?: number;
+  /** How often a build's state is read, ms. Default 10 s. */
+  readonly buildPollMs?: number;
+}
+
+/** A deployment as `GET /v13/deployments/{id}` returns it (the fields used). */
+interface DeploymentBody {
+  readonly id?: string;
+  readonly projectId?: string;
+  readonly target?: string | null;
+  readonly readyState?: string;
+  readonly meta?: Record<string, string>;
 }
 
 class VercelApiError extends Error {
@@ -69,8 +89,19 @@ export class VercelRollingRelease implements FrontendRollout {
           signal: AbortSignal.timeout(30_000),
         });
         const text = await res.text();
-        if (!res.ok)
-          throw new VercelApiError(`Vercel ${method} ${path} answered HTTP ${res.status}`, res.status);
+        if (!res.ok) {
+          let detail = "";
+          try {
+            const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+            if (typeof message === "string") detail = `: ${message}`;
+          } catch {
+            // not JSON: the status says enough
+          }
+          throw new VercelApiError(
+            `Vercel ${method} ${path} answered HTTP ${res.status}${detail}`,
+            res.status,
+          );
+        }
         return text === "" ? null : (JSON.parse(text) as unknown);
       },
       {
@@ -83,6 +114,76 @@ export class VercelRollingRelease implements FrontendRollout {
 
   private project(): string {
     return `/v1/projects/${encodeURIComponent(this.options.projectId)}`;
+  }
+
+  /** Reads a deployment and checks it is a production deployment of this project. */
+  private async ownDeployment(id: string): Promise<DeploymentBody> {
+    const d = (await this.call("GET", `/v13/deployments/${encodeURIComponent(id)}`)) as DeploymentBody;
+    if (d.projectId !== this.options.projectId) {
+      throw new Error(
+        `Vercel deployment ${id} belongs to project ${d.projectId ?? "?"}, not ${this.options.projectId}: its NEXT_PUBLIC_* values were built for another stack`,
+      );
+    }
+    if (d.target !== "production") throw new Error(`Vercel deployment ${id} is not a production deployment`);
+    return d;
+  }
+
+  private async waitReady(id: string): Promise<string> {
+    const deadline = Date.now() + (this.options.buildTimeoutMs ?? 20 * 60_000);
+    for (;;) {
+      const state = (await this.ownDeployment(id)).readyState;
+      if (state === "READY") return id;
+      if (state === "ERROR" || state === "CANCELED")
+        throw new Error(`Vercel deployment ${id} ended ${state}; it cannot be the candidate`);
+      if (Date.now() > deadline)
+        throw new Error(`Vercel deployment ${id} is still ${state ?? "unknown"} after the build timeout`);
+      await new Promise((r) => setTimeout(r, this.options.buildPollMs ?? 10_000));
+    }
+  }
+
+  async deploymentFor(ref: string, create: boolean): Promise<string> {
+    if (ref.startsWith("dpl_")) return this.waitReady((await this.ownDeployment(ref)).id ?? ref);
+    const list = (await this.call(
+      "GET",
+      `/v6/deployments?projectId=${encodeURIComponent(this.options.projectId)}&target=production&limit=100`,
+    )) as { deployments?: { uid?: string; state?: string; meta?: Record<string, string> }[] } | null;
+    const found = (list?.deployments ?? []).find(
+      (d) => d.meta?.githubCommitSha === ref && d.state !== "ERROR" && d.state !== "CANCELED",
+    );
+    if (found?.uid !== undefined) return this.waitReady(found.uid);
+    if (!create) {
+      throw new Error(
+        `project ${this.options.projectId} has no production deployment of commit ${ref} to return to`,
+      );
+    }
+    const project = (await this.call(
+      "GET",
+      `/v9/projects/${encodeURIComponent(this.options.projectId)}`,
+    )) as {
+      name?: string;
+      link?: { type?: string; repoId?: number | string; productionBranch?: string } | null;
+    };
+    if (project.link?.type === undefined || project.link.repoId === undefined) {
+      throw new Error(
+        `project ${this.options.projectId} is not linked to a Git repository; its candidate deployment cannot be built from commit ${ref}`,
+      );
+    }
+    const created = (await this.call("POST", "/v13/deployments", {
+      name: project.name,
+      project: this.options.projectId,
+      target: "production",
+      // Staged: built with production's env, not given the production domains (what `vercel deploy --prod
+      // --skip-domain` sends); the rolling release moves traffic to it.
+      autoAssignCustomDomains: false,
+      gitSource: {
+        type: project.link.type,
+        repoId: project.link.repoId,
+        ref: project.link.productionBranch ?? "main",
+        sha: ref,
+      },
+    })) as DeploymentBody;
+    if (created.id === undefined) throw new Error("Vercel created a deployment without an id");
+    return this.waitReady(created.id);
   }
 
   async templatePercentages(): Promise<number[] | undefined> {

@@ -1,13 +1,14 @@
 /**
  * Benchmark: simulated time from a gate turning bad to the rollback's `up` being issued, per rollout plan and
- * fault, at the worst moment (1 ms after a sample, every sample taking the whole timeout). Runs the real
- * controller against the in-memory fakes; no network, no Pulumi. `npm run bench:promotion`.
+ * fault, at the worst moment (1 ms after a sample, every sample taking the whole timeout), with metric faults
+ * reaching the query only after the plan's telemetry ingestion delay. Runs the real controller against the
+ * in-memory fakes; no network, no Pulumi. `npm run bench:promotion`.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectionSeconds, rolloutSchema, type RolloutInput } from "../config/rollout";
-import { buildScenario, type Fault } from "../promotion/sim";
+import { buildScenario, stagingRolloutInput, type Fault } from "../promotion/sim";
 
 const plans: { name: string; plan: RolloutInput }[] = [
   { name: "production 10/50/100, 60 s", plan: {} },
@@ -15,13 +16,13 @@ const plans: { name: string; plan: RolloutInput }[] = [
     name: "production 25/50/100, 60 s",
     plan: { stages: [25, 50, 100].map((percentage) => ({ percentage, bakeMinutes: 5 })) },
   },
-  { name: "staging budget 5 min, 60 s", plan: { rollbackBudgetMinutes: 5 } },
+  { name: "staging (committed plan), 30 s", plan: stagingRolloutInput },
   {
     name: "fast 10/50/100, 15 s",
     plan: { intervalSeconds: 15, sampleTimeoutSeconds: 5, gates: { inconclusiveLimit: 3 } },
   },
 ];
-const faults: Fault[] = ["health", "error-rate", "latency", "no-data"];
+const faults: Fault[] = ["health", "error-rate", "latency", "p99", "no-data"];
 
 async function measure(
   input: RolloutInput,
@@ -53,8 +54,8 @@ async function measure(
 async function main(): Promise<void> {
   const started = performance.now();
   const rows: string[] = [
-    "| plan | fault | stage | gate bad -> rollback up (simulated) | bound (interval x N + timeout) | budget |",
-    "|---|---|---|---|---|---|",
+    "| plan | fault | stage | gate bad -> rollback up (simulated) | ingestion delay | bound (interval x N + timeout + delay) | budget |",
+    "|---|---|---|---|---|---|---|",
   ];
   for (const { name, plan } of plans) {
     const parsed = rolloutSchema.parse(plan);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
       for (const [i, stage] of parsed.stages.entries()) {
         const { ms } = await measure(plan, fault, i);
         rows.push(
-          `| ${name} | ${fault} | ${i + 1} (${stage.percentage}%) | ${(ms / 1000).toFixed(3)} s | ${detectionSeconds(parsed)} s | ${parsed.rollbackBudgetMinutes * 60} s |`,
+          `| ${name} | ${fault} | ${i + 1} (${stage.percentage}%) | ${(ms / 1000).toFixed(3)} s | ${parsed.ingestionDelaySeconds} s | ${detectionSeconds(parsed)} s | ${parsed.rollbackBudgetMinutes * 60} s |`,
         );
       }
     }

@@ -29,6 +29,16 @@ export interface GateSample {
   readonly rollback?: string;
 }
 
+/** Why canary stats cannot be judged (a value that is not a finite, non-negative number), or undefined. */
+function notNumbers(stats: SlotStats | undefined): string | undefined {
+  if (stats === undefined) return undefined;
+  const wrong = Object.entries(stats).filter(
+    ([, v]) => typeof v !== "number" || !Number.isFinite(v) || v < 0,
+  );
+  if (wrong.length === 0) return undefined;
+  return `canary ${wrong.map(([k, v]) => `${k} is ${String(v)}`).join(", ")}: not a non-negative number`;
+}
+
 /** Counts consecutive failures across samples and decides when a rollback is due. */
 export class GateEvaluator {
   private healthStreak = 0;
@@ -55,8 +65,11 @@ export class GateEvaluator {
     let canary: SlotStats | undefined;
     let baseline = input.baselineP95Ms;
 
+    const bad = input.metrics.status === "ok" ? notNumbers(input.metrics.canary) : undefined;
     if (input.metrics.status === "unavailable") {
       noData = input.metrics.reason;
+    } else if (bad !== undefined) {
+      noData = bad;
     } else if (input.metrics.canary === undefined || input.metrics.canary.requests < g.minRequests) {
       noData = `canary had ${input.metrics.canary?.requests ?? 0} requests in the window, fewer than minRequests ${g.minRequests}`;
     } else {
@@ -68,6 +81,15 @@ export class GateEvaluator {
       }
       if (g.maxP95LatencyMs !== null && canary.p95Ms > g.maxP95LatencyMs) {
         breaches.push(`p95 ${Math.round(canary.p95Ms)} ms > ${g.maxP95LatencyMs} ms`);
+      }
+      if (g.maxP99LatencyMs !== null && canary.p99Ms > g.maxP99LatencyMs) {
+        breaches.push(`p99 ${Math.round(canary.p99Ms)} ms > ${g.maxP99LatencyMs} ms`);
+      }
+      if (g.maxMemoryMb !== null) {
+        if (canary.memoryMb === undefined)
+          noData = "the canary reported no memory (Private Bytes) in the window";
+        else if (canary.memoryMb > g.maxMemoryMb)
+          breaches.push(`memory ${Math.round(canary.memoryMb)} MB > ${g.maxMemoryMb} MB`);
       }
       if (g.maxP95LatencyRatio !== null) {
         if (baseline === undefined || baseline <= 0) {

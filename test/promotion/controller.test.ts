@@ -16,11 +16,21 @@ describe("promotion happy path", () => {
     const previews = s.production.ops.filter((o) => o.op === "preview");
     expect(previews).toHaveLength(1);
     expect(shape(previews[0]!.release!)).toBe("1.0.0/2.0.0@10");
-    expect(s.frontend.calls).toEqual([`start ${s.candidate.frontendRef}`, "approve 1", "approve 2"]);
+    // A staged production build of the candidate commit in production's own project, never staging's build.
+    const canary = s.frontend.idOf(s.candidate.frontendRef)!;
+    expect(canary).not.toBe("dpl_stagingcand1");
+    expect(s.frontend.calls).toEqual([
+      `create ${s.candidate.frontendRef}`,
+      `start ${canary}`,
+      "approve 1",
+      "approve 2",
+    ]);
+    expect(result.state?.frontendDeployments).toEqual({ candidate: canary, stable: "dpl_prodstable1" });
+    // 5 min bake + 180 s ingestion delay at 60 s: samples at 0, 60, ..., 480 s.
     expect(result.state?.stages.map((st) => [st.result, st.healthy, st.samples])).toEqual([
-      ["passed", 5, 5],
-      ["passed", 5, 5],
-      ["passed", 5, 5],
+      ["passed", 9, 9],
+      ["passed", 9, 9],
+      ["passed", 9, 9],
     ]);
     expect(result.state?.phase).toBe("done");
   });
@@ -41,8 +51,9 @@ describe("promotion happy path", () => {
 
     expect(result.outcome).toBe("promoted");
     expect(s.production.upPercentages()).toEqual([25, 50, 100, 0]);
-    expect(result.state?.stages.map((st) => st.samples)).toEqual([10, 20, 0]);
-    expect(s.clock.now() - started).toBe((9 + 19) * 30_000);
+    // (bake + 180 s ingestion delay) / 30 s + 1 sample at the start; a bake of 0 finalizes at once.
+    expect(result.state?.stages.map((st) => st.samples)).toEqual([17, 27, 0]);
+    expect(s.clock.now() - started).toBe((16 + 26) * 30_000);
   });
 
   it("writes a decision record naming each stage, the samples and the outcome", async () => {
@@ -54,7 +65,7 @@ describe("promotion happy path", () => {
     expect(md).toContain("| Replaces | 1.0.0 |");
     expect(md).toContain("| 1 | 10% | 5 min |");
     expect(md).toContain("| 3 | 100% | 5 min |");
-    expect(md.match(/\| ok \| 400 \| 0\.40% \| 220 \| 200 \| healthy \|/g)).toHaveLength(15);
+    expect(md.match(/\| ok \| 400 \| 0\.40% \| 220 \| 200 \| healthy \|/g)).toHaveLength(27);
     expect(md).toContain("### Rollback plan");
   });
 });
@@ -79,8 +90,9 @@ describe("rollback on a failed gate", () => {
         expect(shape(s.production.deployed)).toBe("1.0.0/-@0");
         const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
         expect(rollbackUp.at - badAt()).toBeLessThanOrEqual(10 * 60_000);
-        expect(rollbackUp.at - badAt()).toBe(120_000 - 90_500);
-        expect(s.frontend.calls.at(-1)).toBe(`rollback ${s.stable.frontendRef}`);
+        // Telemetry of the breach reaches the query 180 s later (270.5 s): the sample at 300 s sees it.
+        expect(rollbackUp.at - badAt()).toBe(300_000 - 90_500);
+        expect(s.frontend.calls.at(-1)).toBe("rollback dpl_prodstable1");
         expect(result.state?.stages[index]?.result).toBe("failed");
       });
     }
@@ -97,7 +109,9 @@ describe("rollback on a failed gate", () => {
   });
 
   it("a p95 above the ratio to the stable baseline rolls back", async () => {
-    const s = scenario({ rollout: { gates: { maxP95LatencyMs: null, maxP95LatencyRatio: 2 } } });
+    const s = scenario({
+      rollout: { gates: { maxP95LatencyMs: null, maxP99LatencyMs: null, maxP95LatencyRatio: 2 } },
+    });
     faultAtStage(s, "latency", 10);
     const result = await s.controller.promote({ from: "staging", to: "production" });
 
@@ -131,6 +145,72 @@ describe("rollback on a failed gate", () => {
   });
 });
 
+describe("gates from the users' plans", () => {
+  const withErrorRate = (s: ReturnType<typeof scenario>, errorRatePercent: number) => {
+    const query = s.gates.query.bind(s.gates);
+    s.gates.query = async (q) => {
+      const r = await query(q);
+      return r.status === "ok" ? { ...r, canary: { ...r.canary!, errorRatePercent } } : r;
+    };
+  };
+
+  it("production's 1% error-rate gate rolls back a 1.5% canary that staging's 5% would pass", async () => {
+    const production = scenario({ rollout: { gates: { maxErrorRatePercent: 1 } } });
+    withErrorRate(production, 1.5);
+    const result = await production.controller.promote({ from: "staging", to: "production" });
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe("error rate 1.50% > 1% (1 consecutive, limit 1)");
+
+    const lenient = scenario();
+    withErrorRate(lenient, 1.5);
+    expect((await lenient.controller.promote({ from: "staging", to: "production" })).outcome).toBe(
+      "promoted",
+    );
+  });
+
+  it("a canary p99 above 500 ms rolls back", async () => {
+    const s = scenario();
+    faultAtStage(s, "p99", 50);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.outcome).toBe("rolled-back");
+    expect(result.reason).toBe("p99 900 ms > 500 ms (1 consecutive, limit 1)");
+    expect(s.production.upPercentages()).toEqual([10, 50, 0]);
+  });
+
+  it("the optional memory gate rolls back a canary above 1 GB, and is off unless set", async () => {
+    const s = scenario({ rollout: { gates: { maxMemoryMb: 1024 } } });
+    faultAtStage(s, "memory", 10);
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+    expect(result.reason).toBe("memory 1536 MB > 1024 MB (1 consecutive, limit 1)");
+    const ofProduction = (q: { canaryRole: string }) => q.canaryRole === "app-production-canary";
+    expect(s.gates.queries.filter(ofProduction).every((q) => q.memory === true)).toBe(true);
+
+    const off = scenario();
+    faultAtStage(off, "memory", 10);
+    expect((await off.controller.promote({ from: "staging", to: "production" })).outcome).toBe("promoted");
+    expect(off.gates.queries.filter((q) => q.memory === true)).toEqual([]);
+  });
+
+  it("with the memory gate on, a canary that reports no memory is no data and fails safe", async () => {
+    const s = scenario({ rollout: { gates: { maxMemoryMb: 1024 } } });
+    const query = s.gates.query.bind(s.gates);
+    s.gates.query = async (q) => {
+      const r = await query(q);
+      if (r.status !== "ok") return r;
+      const canary = { ...r.canary! };
+      delete canary.memoryMb;
+      return { ...r, canary };
+    };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+
+    expect(result.reason).toBe("4 consecutive samples without a healthy result (limit 4): failing safe");
+    expect(result.state?.samples[0]?.noData).toBe(
+      "the canary reported no memory (Private Bytes) in the window",
+    );
+  });
+});
+
 describe("no data is not success", () => {
   it("metrics unavailable from the start fail safe after the inconclusive limit", async () => {
     const s = scenario();
@@ -160,8 +240,33 @@ describe("no data is not success", () => {
     const result = await s.controller.promote({ from: "staging", to: "production" });
 
     expect(result.outcome).toBe("promoted");
-    expect(result.state?.stages[0]).toMatchObject({ healthy: 5, samples: 7 });
-    expect(Date.parse(result.state!.stages[0]!.endedAt!) - stageStart).toBe(6 * 60_000);
+    expect(result.state?.stages[0]).toMatchObject({ healthy: 9, samples: 11 });
+    expect(Date.parse(result.state!.stages[0]!.endedAt!) - stageStart).toBe(10 * 60_000);
+  });
+
+  it("NaN or negative canary stats from a metrics source are inconclusive, never healthy, and fail safe", async () => {
+    for (const canary of [
+      { requests: 400, errorRatePercent: Number.NaN, p95Ms: 220, p99Ms: 300 },
+      { requests: 400, errorRatePercent: 0.4, p95Ms: -1, p99Ms: 300 },
+    ]) {
+      const s = scenario();
+      s.gates.query = async () => ({
+        status: "ok",
+        canary,
+        stable: { requests: 3600, errorRatePercent: 0.3, p95Ms: 200, p99Ms: 280 },
+      });
+      const result = await s.controller.promote({ from: "staging", to: "production" });
+
+      expect(result.outcome).toBe("rolled-back");
+      expect(result.reason).toBe("4 consecutive samples without a healthy result (limit 4): failing safe");
+      expect(result.state?.stages[0]?.healthy).toBe(0);
+      expect(result.state?.samples.map((x) => x.verdict)).toEqual(Array(4).fill("inconclusive"));
+      expect(result.state?.samples[0]?.noData).toBe(
+        Number.isNaN(canary.errorRatePercent)
+          ? "canary errorRatePercent is NaN: not a non-negative number"
+          : "canary p95Ms is -1: not a non-negative number",
+      );
+    }
   });
 
   it("too few canary requests count as no data, naming the numbers", async () => {

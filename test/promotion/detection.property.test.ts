@@ -30,14 +30,17 @@ describe("detection time never exceeds the rollback budget (property)", () => {
             store: { load: async () => undefined, save: async () => undefined },
           });
           const stage = plan.stages[stagePick % plan.stages.length]!;
-          const samples = requiredSamples(stage.bakeMinutes, plan.intervalSeconds);
+          // A fault starts while the stage bakes (its bake minutes; the samples after them only read the
+          // telemetry of those minutes as it arrives).
+          const bakeMs = stage.bakeMinutes * 60_000;
           const interval = plan.intervalSeconds * 1000;
           const offset =
             "afterSample" in when
-              ? samples === 1
-                ? 0
-                : (when.afterSample % (samples - 1)) * interval + 1
-              : Math.floor(when.anywhere * (samples - 1) * interval);
+              ? Math.min((when.afterSample % Math.ceil(bakeMs / interval)) * interval + 1, bakeMs - 1)
+              : Math.floor(when.anywhere * bakeMs);
+          expect(requiredSamples(stage.bakeMinutes, plan.intervalSeconds, plan.ingestionDelaySeconds)).toBe(
+            Math.ceil((bakeMs + plan.ingestionDelaySeconds * 1000) / interval) + 1,
+          );
           s.gates.sampleMs = Math.floor(latency * plan.sampleTimeoutSeconds * 1000);
           s.production.onUp = (r) => {
             if (r.canaryPercentage === stage.percentage && s.gates.fault === undefined) {
@@ -56,9 +59,10 @@ describe("detection time never exceeds the rollback budget (property)", () => {
           expect(detected).toBeLessThanOrEqual(plan.rollbackBudgetMinutes * 60_000);
         },
       ),
-      { numRuns: 100 },
+      // 50 runs: with the ingestion delay each stage takes ~2x the samples it used to.
+      { numRuns: 50 },
     );
-  });
+  }, 180_000);
 });
 
 describe("the detection bound is tight", () => {
@@ -66,6 +70,7 @@ describe("the detection bound is tight", () => {
     const plan = rolloutSchema.parse({
       intervalSeconds: 60,
       sampleTimeoutSeconds: 10,
+      ingestionDelaySeconds: 0,
       gates: { healthFailures: 4, inconclusiveLimit: 4 },
     });
     const s = scenario({ rollout: plan, frontend: false });
@@ -82,5 +87,24 @@ describe("the detection bound is tight", () => {
     expect(result.reason).toBe("4 consecutive failed health checks (limit 4)");
     expect(rollbackUp.at - s.gates.faultAt).toBe(detectionSeconds(plan) * 1000 - 1);
     expect(detectionSeconds(plan)).toBe(250);
+  });
+
+  it("an error-rate fault that reaches the query (180 s later) 1 ms after a sample is caught by the next sample", async () => {
+    const plan = rolloutSchema.parse({});
+    const s = scenario({ rollout: plan, frontend: false });
+    s.gates.sampleMs = 10_000;
+    s.production.onUp = (r) => {
+      if (r.canaryPercentage === 10 && s.gates.fault === undefined) {
+        s.gates.fault = "error-rate";
+        // Samples query at 10 s, 70 s, 130 s, ... after the stage starts (each takes the 10 s timeout).
+        s.gates.faultAt = s.clock.now() + 70_001;
+      }
+    };
+    const result = await s.controller.promote({ from: "staging", to: "production" });
+    const rollbackUp = s.production.ops.filter((o) => o.op === "up").at(-1)!;
+
+    expect(result.reason).toBe("error rate 12.00% > 5% (1 consecutive, limit 1)");
+    expect(rollbackUp.at - s.gates.faultAt).toBe((180 + 60) * 1000 - 1);
+    expect(detectionSeconds(plan)).toBe(60 * 4 + 10 + 180);
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,15 @@ export function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), "promotion-test-"));
   dirs.push(d);
   return d;
+}
+
+/** Runs the promotion CLI (`promotion/cli.ts`) in a child process from the repository root. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ["--import", "tsx", "promotion/cli.ts", ...args], {
+    encoding: "utf8",
+    cwd: join(__dirname, "../.."),
+    env,
+  });
 }
 
 /** A scenario in a fresh state directory. */

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -8,7 +7,7 @@ import {
   readEntries,
   type DeploymentEntry,
 } from "../../promotion/deploylog";
-import { faultAtStage, scenario, tempDir } from "./helpers";
+import { faultAtStage, runCli, scenario, tempDir } from "./helpers";
 
 const day = 86_400_000;
 const now = Date.parse("2026-11-30T12:00:00Z");
@@ -75,11 +74,7 @@ describe("delivery metrics from the deployment log", () => {
 });
 
 describe("command line", () => {
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "promotion/cli.ts", ...args], {
-      encoding: "utf8",
-      cwd: join(__dirname, "../.."),
-    });
+  const cli = (...args: string[]) => runCli(args);
 
   it("rejects a bad stack name with exit 2, naming the option and what is allowed", () => {
     const r = cli("--from", "staging", "--to", "Prod");
@@ -99,4 +94,22 @@ describe("command line", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("| Deployment frequency | 1.00 / day (1 in 1 d) | >= 1 / day | met |");
   });
+
+  it("without a Pulumi CLI on PATH, run, rollback and status say so and exit 1", () => {
+    const env = { ...process.env, PATH: tempDir() };
+    const dir = tempDir();
+    for (const args of [
+      ["--from", "staging", "--to", "production"],
+      ["rollback", "--stack", "production"],
+      ["status", "--stack", "production"],
+    ]) {
+      const r = runCli([...args, "--state-dir", dir], env);
+      expect(r.status, args.join(" ")).toBe(1);
+      expect(r.stderr).toBe(
+        "promote: the Pulumi CLI (`pulumi`) is not on PATH: this tool drives the stacks through it (Automation API). " +
+          "Install the pulumi CLI and put it on PATH (in CI: the pulumi/actions step), then rerun\n",
+      );
+      expect(r.stdout).toBe("");
+    }
+  }, 90_000);
 });

@@ -59,7 +59,7 @@ describe("crash between any two steps, then a rerun", () => {
     }
     expect(seen).toContain("crashed at production.up:running");
     expect(seen).toContain("crashed at vercel.approve");
-  });
+  }, 180_000);
 
   it("ends rolled back for every crash point of a promotion whose gate fails at 50%", async () => {
     const fault = { kind: "health" as const, percentage: 50 };
@@ -69,7 +69,7 @@ describe("crash between any two steps, then a rerun", () => {
       expect(second?.outcome, `crash at step ${k}`).toBe("rolled-back");
       expectConsistent(s, second?.outcome);
     }
-  });
+  }, 180_000);
 
   it("a rerun asked to roll back the unfinished run rolls it back", async () => {
     const crasher = new Crasher(12);
@@ -83,6 +83,28 @@ describe("crash between any two steps, then a rerun", () => {
     expect(result.outcome).toBe("rolled-back");
     expect(result.reason).toBe("rollback requested for the unfinished run");
     expectConsistent(s, "rolled-back");
+  });
+
+  it("a crash during the preflight preview leaves production's release config restored by the next run", async () => {
+    const probe = scenario({ crasher: new Crasher() });
+    await probe.controller.promote({ from: "staging", to: "production" });
+    const crasher = new Crasher(probe.crasher.labels.indexOf("production.preview") + 1);
+    const s = scenario({ crasher, lock: { pid: deadPid } });
+    void s.controller.promote({ from: "staging", to: "production" });
+
+    expect(await crasher.crashed).toBe("production.preview");
+    expect(shape(s.production.config)).toBe("1.0.0/2.0.0@10");
+    crasher.disarm();
+    const rerun = new PromotionController({ ...s.deps, lock: {} });
+    const result = await rerun.rollback("production", "manual");
+
+    expect(shape(s.production.config)).toBe("1.0.0/-@0");
+    expect(result.outcome).toBe("nothing-to-do");
+    expect(s.production.ops.filter((o) => o.op === "up")).toHaveLength(0);
+    expect(s.lines.filter((l) => l.includes("preflight preview")).map((l) => l.slice(9))).toEqual([
+      `run ${(s.store as MemoryStateStore).state!.runId} stopped during its preflight preview: production's release config restored from the journal`,
+    ]);
+    expect((s.store as MemoryStateStore).state).toMatchObject({ phase: "done", outcome: "interrupted" });
   });
 
   it("with the state lost, a rerun rolls production back from an unknown percentage before promoting", async () => {
@@ -106,9 +128,9 @@ describe("lock", () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((r) => (release = r));
     const up = s.production.up.bind(s.production);
-    s.production.up = async () => {
+    s.production.up = async (options) => {
       await gate;
-      return up();
+      return up(options);
     };
     const first = s.controller.promote({ from: "staging", to: "production" });
     await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { detectionSeconds, rolloutDefaults, rolloutSchema, type RolloutInput } from "../../config/rollout";
+import { stagingRolloutInput } from "../../promotion/sim";
 import { parseRollout } from "../../promotion/stack";
 import { planInput } from "./helpers";
 
@@ -19,6 +23,8 @@ describe("rollout plan schema", () => {
     expect(rolloutDefaults.gates).toEqual({
       maxErrorRatePercent: 5,
       maxP95LatencyMs: 500,
+      maxP99LatencyMs: 500,
+      maxMemoryMb: null,
       maxP95LatencyRatio: 2,
       healthFailures: 3,
       metricFailures: 1,
@@ -32,11 +38,33 @@ describe("rollout plan schema", () => {
       start: "02:00",
       end: "04:00",
     });
-    expect(detectionSeconds(rolloutDefaults)).toBe(250);
+    expect(rolloutDefaults.ingestionDelaySeconds).toBe(180);
+    expect(detectionSeconds(rolloutDefaults)).toBe(60 * 4 + 10 + 180);
   });
 
-  it("the defaults fit the 5 min staging budget too", () => {
-    expect(issues({ rollbackBudgetMinutes: 5 })).toEqual([]);
+  it("the ingestion delay is part of the budget check: the defaults fit production's 10 min, not staging's 5", () => {
+    expect(issues({ rollbackBudgetMinutes: 10 })).toEqual([]);
+    expect(issues({ rollbackBudgetMinutes: 5 })).toEqual([
+      "intervalSeconds: gives a worst-case detection time of 60 s x 4 samples + 10 s sample timeout + 180 s ingestion delay = 430 s, over the rollback budget of 5 min (300 s); shorten intervalSeconds, lower the failure thresholds or raise rollbackBudgetMinutes",
+    ]);
+    expect(issues(stagingRolloutInput)).toEqual([]);
+    expect(detectionSeconds(rolloutSchema.parse(stagingRolloutInput))).toBe(280);
+  });
+
+  it("the committed stack plans are the ones the tests and the benchmark use, and fit their budgets", () => {
+    const plan = (stack: string) =>
+      (
+        parse(readFileSync(join(__dirname, `../../Pulumi.${stack}.yaml`), "utf8")) as {
+          config: Record<string, unknown>;
+        }
+      ).config["webapp-platform:rollout"] as RolloutInput;
+    expect(plan("staging")).toEqual(stagingRolloutInput);
+    const production = rolloutSchema.parse(plan("production"));
+    expect(production.gates.maxErrorRatePercent).toBe(1);
+    expect(rolloutSchema.parse(plan("staging")).gates.maxErrorRatePercent).toBe(5);
+    expect(production.gates.maxP99LatencyMs).toBe(500);
+    expect(detectionSeconds(production)).toBe(430);
+    expect(production.rollbackBudgetMinutes * 60).toBe(600);
   });
 
   it("rejects stages that do not increase, naming both percentages", () => {
@@ -64,7 +92,7 @@ describe("rollout plan schema", () => {
 
   it("rejects a worst-case detection time over the budget, with the arithmetic", () => {
     expect(issues({ intervalSeconds: 120, rollbackBudgetMinutes: 5 })).toEqual([
-      "intervalSeconds: gives a worst-case detection time of 120 s x 4 samples + 10 s sample timeout = 490 s, over the rollback budget of 5 min (300 s); shorten intervalSeconds, lower the failure thresholds or raise rollbackBudgetMinutes",
+      "intervalSeconds: gives a worst-case detection time of 120 s x 4 samples + 10 s sample timeout + 180 s ingestion delay = 670 s, over the rollback budget of 5 min (300 s); shorten intervalSeconds, lower the failure thresholds or raise rollbackBudgetMinutes",
     ]);
   });
 
@@ -107,14 +135,15 @@ describe("rollout plan schema", () => {
 });
 
 describe("detection-time validation (property)", () => {
-  it("a plan is accepted exactly when interval x max(thresholds) + timeout fits the budget", () => {
+  it("a plan is accepted exactly when interval x max(thresholds) + timeout + ingestion delay fits the budget", () => {
     fc.assert(
       fc.property(planInput, (input) => {
         const r = rolloutSchema.safeParse(input);
         const g = input.gates!;
         const detection =
           input.intervalSeconds! * Math.max(g.healthFailures!, g.metricFailures!, g.inconclusiveLimit!) +
-          input.sampleTimeoutSeconds!;
+          input.sampleTimeoutSeconds! +
+          180;
         const fits =
           detection <= input.rollbackBudgetMinutes! * 60 &&
           input.sampleTimeoutSeconds! < input.intervalSeconds!;
