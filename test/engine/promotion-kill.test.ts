@@ -38,6 +38,18 @@ function statePhase(): string | undefined {
   }
 }
 
+function stageApplied(): boolean {
+  try {
+    const state = JSON.parse(readFileSync(path.join(w.stateDir, "production.state.json"), "utf8")) as {
+      phase: string;
+      stages: { appliedAt?: string }[];
+    };
+    return state.phase === "stage" && state.stages[0]?.appliedAt !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -112,7 +124,8 @@ describe("kill -9 of promote on the real engine, then a rerun", () => {
 
   it("during a bake: the rerun takes over the lock, does not redeploy the stage, and rolls back on a breach", async () => {
     w.healthy();
-    await promoteKilledWhen((s) => s.includes("stage 1 applied"), "during the stage 1 bake");
+    // Killed once the state records the stage as applied (the log line comes just before that checkpoint).
+    await promoteKilledWhen(() => stageApplied(), "during the stage 1 bake");
     expect(statePhase()).toBe("stage");
     expect(shape((await w.driver("production").outputs()).release)).toBe("1.4.1/1.4.2@10");
 
