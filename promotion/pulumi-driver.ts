@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import {
   LocalWorkspace,
   PulumiCommand,
@@ -85,8 +86,66 @@ export function policyCollector(): { onEvent: (e: EngineEvent) => void; violatio
   };
 }
 
-function failure(err: unknown, violations: string[]): OperationResult {
-  const summary = lastLines(err instanceof Error ? err.message : String(err), 8);
+/** Whether a process id runs on this host (signal 0 checks without signalling; EPERM means it exists). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * When an operation failed because the backend holds the stack's update lock, one sentence saying who holds it
+ * and exactly what to run; undefined for any other failure. The DIY backend refuses with "the stack is
+ * currently locked by N lock(s) ... `pulumi cancel`" and a line `<lock>: created by user@host (pid N) at T`
+ * per lock (pkg/backend/diy/lock.go, CLI 3.248); Pulumi Cloud answers "Another update is currently in
+ * progress". A lock whose process is gone from this host is left by a killed or crashed update: nothing will
+ * ever release it, so a person runs `pulumi cancel` (which deletes the lock files of a DIY backend) and reruns.
+ */
+export function engineLockAdvice(
+  stack: string,
+  workDir: string,
+  message: string,
+  alive: (pid: number) => boolean = pidAlive,
+  host: string = hostname(),
+): string | undefined {
+  if (
+    !/the stack is currently locked by \d+ lock\(s\)|another update is currently in progress/i.test(message)
+  )
+    return undefined;
+  const cancel = `\`pulumi cancel --yes --stack ${stack}\` in ${workDir}`;
+  const holders = new Map<string, { who: string; pid: number; host: string }>();
+  for (const m of message.matchAll(/created by (\S+)@(\S+) \(pid (\d+)\) at (\S+)/g)) {
+    holders.set(`${m[2]}:${m[3]}`, {
+      who: `pid ${m[3]} on ${m[2]} (${m[1]}) since ${m[4]}`,
+      pid: Number(m[3]),
+      host: m[2]!,
+    });
+  }
+  const list = [...holders.values()];
+  const names = list.map((h) => h.who).join(", ");
+  if (list.length > 0 && list.every((h) => h.host === host && !alive(h.pid))) {
+    return (
+      `${stack}'s backend is locked by an update that did not finish (${names}); that process is gone ` +
+      `(killed or crashed), so nothing will release the lock: run ${cancel}, then rerun`
+    );
+  }
+  if (list.some((h) => h.host === host && alive(h.pid))) {
+    return `${stack} is being updated by another pulumi process (${names}); wait for it to end, then rerun`;
+  }
+  return (
+    `${stack}'s backend is locked by another update${names !== "" ? ` (${names})` : ""}; if no pulumi ` +
+    `update of ${stack} runs anywhere, run ${cancel}, then rerun`
+  );
+}
+
+function failure(err: unknown, violations: string[], stack: string, workDir: string): OperationResult {
+  const message = err instanceof Error ? err.message : String(err);
+  const locked = engineLockAdvice(stack, workDir, message);
+  if (locked !== undefined) return { ok: false, summary: locked };
+  const summary = lastLines(message, 8);
   return violations.length > 0
     ? {
         ok: false,
@@ -171,7 +230,7 @@ export class PulumiStackDriver implements StackDriver {
       });
       return { ok: true, summary: summarize(result.changeSummary) };
     } catch (err) {
-      return failure(err, policy.violations);
+      return failure(err, policy.violations, this.name, this.options.workDir);
     }
   }
 
@@ -192,7 +251,7 @@ export class PulumiStackDriver implements StackDriver {
         summary: summarize(result.summary.resourceChanges),
       };
     } catch (err) {
-      return failure(err, policy.violations);
+      return failure(err, policy.violations, this.name, this.options.workDir);
     }
   }
 
