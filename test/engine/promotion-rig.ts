@@ -3,6 +3,9 @@
  * promote process they kill: the real Automation API driver, the real HTTP clients pointed at the local fakes,
  * and a compressed clock (wall time plus every wait skipped) for the bake waits.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import * as YAML from "yaml";
 import type { Clock } from "../../promotion/clock";
 import { policyFor } from "../../promotion/cli";
 import { PromotionController } from "../../promotion/controller";
@@ -11,6 +14,27 @@ import { LogAnalyticsMetrics } from "../../promotion/gates/metrics";
 import { PulumiStackDriver } from "../../promotion/pulumi-driver";
 import type { StackDriver } from "../../promotion/stack";
 import { VercelRollingRelease } from "../../promotion/vercel";
+import { FakePackages } from "../../promotion/sim";
+import type { Artifact } from "../../config/release";
+
+/**
+ * The release packages as their host would serve them. Nothing here can reach the release host, so the
+ * simulator's package fake stands in: each artifact named in the stack files serves bytes with its declared
+ * digest and any other URL answers 404. The digest check itself is tested against a local HTTP server
+ * (test/promotion/integrity.test.ts).
+ */
+function packagesOf(workDir: string): FakePackages {
+  const artifacts: Artifact[] = [];
+  for (const stack of ["staging", "production"]) {
+    const doc = YAML.parse(readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config?: Record<string, { stable?: Artifact; candidate?: Artifact } | undefined>;
+    };
+    const release = doc.config?.["webapp-platform:release"];
+    if (release?.stable !== undefined) artifacts.push(release.stable);
+    if (release?.candidate !== undefined) artifacts.push(release.candidate);
+  }
+  return new FakePackages(artifacts);
+}
 
 /** The Vercel token the fake accepts. */
 export const VERCEL_TOKEN = "vercel-engine-suite-token";
@@ -59,6 +83,7 @@ export function rigController(o: RigOptions): PromotionController {
       return o.wrap?.(d) ?? d;
     },
     health: o.health,
+    packages: packagesOf(o.workDir),
     metrics: new LogAnalyticsMetrics({ token: async () => "engine-suite-token" }, o.telemetryUrl),
     frontend: (outputs) =>
       new VercelRollingRelease({

@@ -56,8 +56,6 @@ export class PromotionWorld {
   /** Deploys both stacks once (README's first deployment) and starts the fakes. */
   async start(label: string): Promise<void> {
     this.ws = new Workspace(label);
-    // until principalType per assignment lands (issue 9 point 1)
-    this.ws.extraEnv.STANDIN_DEPLOYER_TYPE = "User";
     this.stateDir = path.join(path.dirname(this.ws.dir), "promotion-state");
     for (const stack of ["staging", "production"]) {
       this.pgs[stack] = await startPostgres();
