@@ -16,24 +16,29 @@ import type { StackDriver } from "../../promotion/stack";
 import { VercelRollingRelease } from "../../promotion/vercel";
 import { FakePackages } from "../../promotion/sim";
 import type { Artifact } from "../../config/release";
+import type { PackageDigester } from "../../promotion/integrity";
 
 /**
- * The release packages as their host would serve them. Nothing here can reach the release host, so the
- * simulator's package fake stands in: each artifact named in the stack files serves bytes with its declared
- * digest and any other URL answers 404. The digest check itself is tested against a local HTTP server
- * (test/promotion/integrity.test.ts).
+ * The release packages as their host would serve them. Nothing here can reach the release host, so each artifact
+ * named in the stack files at the time of the request (the tests change releases between runs) serves bytes with
+ * its declared digest, through the simulator's strict package fake; any other URL answers 404. The digest check
+ * itself is tested against a local HTTP server (test/promotion/integrity.test.ts).
  */
-function packagesOf(workDir: string): FakePackages {
-  const artifacts: Artifact[] = [];
-  for (const stack of ["staging", "production"]) {
-    const doc = YAML.parse(readFileSync(path.join(workDir, `Pulumi.${stack}.yaml`), "utf8")) as {
-      config?: Record<string, { stable?: Artifact; candidate?: Artifact } | undefined>;
-    };
-    const release = doc.config?.["webapp-platform:release"];
-    if (release?.stable !== undefined) artifacts.push(release.stable);
-    if (release?.candidate !== undefined) artifacts.push(release.candidate);
+class StackFilePackages implements PackageDigester {
+  constructor(private readonly workDir: string) {}
+
+  async digest(url: string): Promise<string> {
+    const artifacts: Artifact[] = [];
+    for (const stack of ["staging", "production"]) {
+      const doc = YAML.parse(readFileSync(path.join(this.workDir, `Pulumi.${stack}.yaml`), "utf8")) as {
+        config?: Record<string, { stable?: Artifact; candidate?: Artifact } | undefined>;
+      };
+      const release = doc.config?.["webapp-platform:release"];
+      if (release?.stable !== undefined) artifacts.push(release.stable);
+      if (release?.candidate !== undefined) artifacts.push(release.candidate);
+    }
+    return new FakePackages(artifacts).digest(url);
   }
-  return new FakePackages(artifacts);
 }
 
 /** The Vercel token the fake accepts. */
@@ -83,7 +88,7 @@ export function rigController(o: RigOptions): PromotionController {
       return o.wrap?.(d) ?? d;
     },
     health: o.health,
-    packages: packagesOf(o.workDir),
+    packages: new StackFilePackages(o.workDir),
     metrics: new LogAnalyticsMetrics({ token: async () => "engine-suite-token" }, o.telemetryUrl),
     frontend: (outputs) =>
       new VercelRollingRelease({

@@ -140,23 +140,23 @@ export class PromotionWorld {
 
   /** Production's exported state: the api-site's ramp-up percentage and the pending operations. */
   async productionState(): Promise<{ reroute: number | undefined; pendingOperations: unknown[] }> {
-    // siteConfig is secret in state (it holds app settings): exported decrypted, as `{sig, plaintext: "<JSON>"}`.
+    // siteConfig is sent leaf by leaf (its secret app settings are secret leaves); exported decrypted. An older
+    // state may hold the whole object as one secret, `{sig, plaintext: "<JSON>"}`.
     const { text } = await exportStack(this.ws, "production", true);
+    type SiteConfig = {
+      experiments?: { rampUpRules?: { reroutePercentage?: number }[] };
+      plaintext?: string;
+    };
     const deployment = (
       JSON.parse(text) as {
         deployment: {
-          resources: { urn: string; outputs?: { siteConfig?: { plaintext?: string } } }[];
+          resources: { urn: string; outputs?: { siteConfig?: SiteConfig } }[];
           pending_operations?: unknown[];
         };
       }
     ).deployment;
-    const secret = deployment.resources.find((r) => r.urn.endsWith("::api-site"))?.outputs?.siteConfig;
-    const siteConfig =
-      secret?.plaintext !== undefined
-        ? (JSON.parse(secret.plaintext) as {
-            experiments?: { rampUpRules?: { reroutePercentage?: number }[] };
-          })
-        : undefined;
+    const raw = deployment.resources.find((r) => r.urn.endsWith("::api-site"))?.outputs?.siteConfig;
+    const siteConfig = raw?.plaintext !== undefined ? (JSON.parse(raw.plaintext) as SiteConfig) : raw;
     return {
       reroute: siteConfig?.experiments?.rampUpRules?.[0]?.reroutePercentage,
       pendingOperations: deployment.pending_operations ?? [],

@@ -45,7 +45,10 @@ describe("promotion on the real engine", () => {
       [100, "passed", 9],
     ]);
     expect(s.samples).toHaveLength(27);
-    expect(s.preview).toMatch(/update 1/);
+    // The preview over-reports (azure-native's preview of the site update leaves its principal and host unknown, so
+    // the grants keyed on them show as replacements: the known defect on issue 8); it never creates or deletes.
+    expect(s.preview).toMatch(/update \d+/);
+    expect(s.preview).not.toMatch(/create|delete/);
     const created = [...w.vercel.deployments.values()].find((d) => d.id.startsWith("dpl_new"))!;
     expect(created).toMatchObject({
       projectId: w.out.production!.vercel!.projectId,
