@@ -31,9 +31,12 @@ class StackFilePackages implements PackageDigester {
     const artifacts: Artifact[] = [];
     for (const stack of ["staging", "production"]) {
       const doc = YAML.parse(readFileSync(path.join(this.workDir, `Pulumi.${stack}.yaml`), "utf8")) as {
-        config?: Record<string, { stable?: Artifact; candidate?: Artifact } | undefined>;
+        config?: Record<string, unknown>;
       };
-      const release = doc.config?.["webapp-platform:release"];
+      // `pulumi config set` writes an object key as YAML; the Automation API's setConfig as a JSON string.
+      const value = doc.config?.["webapp-platform:release"] as unknown;
+      const release = (typeof value === "string" ? JSON.parse(value) : value) as
+        { stable?: Artifact; candidate?: Artifact } | undefined;
       if (release?.stable !== undefined) artifacts.push(release.stable);
       if (release?.candidate !== undefined) artifacts.push(release.candidate);
     }
