@@ -83,24 +83,26 @@ export function answerQuery(
     const t = role === undefined ? undefined : world.roles.get(role);
     if (t !== undefined && t.requests > 0) rows.push([slot, t.requests, t.failed, t.p95, t.p99]);
   }
-  return [
-    200,
-    {
-      tables: [
-        {
-          name: "PrimaryResult",
-          columns: [
-            { name: "slot", type: "string" },
-            { name: "requests", type: "long" },
-            { name: "failed", type: "long" },
-            { name: "p95", type: "real" },
-            { name: "p99", type: "real" },
-          ],
-          rows,
-        },
-      ],
-    },
-  ];
+  return [200, gateQueryResult(rows)];
+}
+
+/** The query API's answer to the promotion gates' query: one `PrimaryResult` table, one row per slot. */
+export function gateQueryResult(rows: unknown[][]) {
+  return {
+    tables: [
+      {
+        name: "PrimaryResult",
+        columns: [
+          { name: "slot", type: "string" },
+          { name: "requests", type: "long" },
+          { name: "failed", type: "long" },
+          { name: "p95", type: "real" },
+          { name: "p99", type: "real" },
+        ],
+        rows,
+      },
+    ],
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { httpHealthProbe } from "../../promotion/gates/health";
 import { buildQuery, LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
 import { VercelRollingRelease } from "../../promotion/vercel";
 import { FakeVercelApi, startVercelFake } from "../../tools/vercel-fake";
+import { gateQueryResult } from "../engine/telemetry-fake";
 import { scenario, shape } from "./helpers";
 
 /** What the local server answers; tests change it between runs. */
@@ -22,24 +23,6 @@ async function body(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString("utf8");
-}
-
-function table(rows: unknown[][]) {
-  return {
-    tables: [
-      {
-        name: "PrimaryResult",
-        columns: [
-          { name: "slot", type: "string" },
-          { name: "requests", type: "long" },
-          { name: "failed", type: "long" },
-          { name: "p95", type: "real" },
-          { name: "p99", type: "real" },
-        ],
-        rows,
-      },
-    ],
-  };
 }
 
 let server: Server;
@@ -68,7 +51,7 @@ beforeAll(async () => {
         const staging = parsed.query.includes("'app-staging'");
         return json(
           200,
-          table(
+          gateQueryResult(
             staging
               ? [["canary", 900, 2, 180.5, 260]]
               : [
@@ -338,7 +321,7 @@ describe("query API response parsing", () => {
   it("reads per-slot stats from the tables/columns/rows shape", () => {
     expect(
       parseResponse(
-        table([
+        gateQueryResult([
           ["canary", 200, 10, 321.5, 480],
           ["stable", 1000, 5, 250, 400],
         ]),
@@ -351,7 +334,7 @@ describe("query API response parsing", () => {
   });
 
   it("reads memory in MB when the query asked for it; a slot without counters has none", () => {
-    const body = table([
+    const body = gateQueryResult([
       ["canary", 200, 10, 321.5, 480],
       ["stable", 1000, 5, 250, 400],
     ]);
@@ -388,7 +371,7 @@ describe("query API response parsing", () => {
   });
 
   it("a result without rows has no slot stats", () => {
-    expect(parseResponse(table([]))).toEqual({ status: "ok" });
+    expect(parseResponse(gateQueryResult([]))).toEqual({ status: "ok" });
   });
 
   it("null, non-numeric, negative or impossible values are unavailable (no data), never a healthy 0", () => {
@@ -403,7 +386,10 @@ describe("query API response parsing", () => {
       [["canary", 200, 201, 300, 400], "the canary row has 201 failed of 200 requests"],
     ];
     for (const [row, reason] of cases) {
-      expect(parseResponse(table([row])), JSON.stringify(row)).toEqual({ status: "unavailable", reason });
+      expect(parseResponse(gateQueryResult([row])), JSON.stringify(row)).toEqual({
+        status: "unavailable",
+        reason,
+      });
     }
   });
 

@@ -9,6 +9,7 @@ import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import path from "node:path";
 import type * as provider from "@pulumi/pulumi/provider";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 
 export type Props = Record<string, unknown>;
 
@@ -52,14 +53,9 @@ export interface StandInOptions {
   readonly defaultId: (ctx: CreateContext) => string;
 }
 
-/** The SDK's secret sentinel: the engine hands secrets to a provider that accepts them as this wrapper. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
-/** The engine's unknown-value sentinel (a preview value not known yet). */
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
+/** Whether `v` is the SDK's secret wrapper, as the engine hands secrets to a provider that accepts them. */
 export function isSecret(v: unknown): v is { value: unknown } {
-  return typeof v === "object" && v !== null && (v as Props)[SECRET_SIG] === SECRET_VALUE;
+  return typeof v === "object" && v !== null && (v as Props)[specialSigKey] === specialSecretSig;
 }
 
 /** Removes the secret wrapper (for reading an input's plain value inside the stand-in). */
