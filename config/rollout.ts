@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { customGatesSchema } from "./custom-gates";
 
 /** One canary stage: the share of traffic the candidate gets and how long it must stay healthy there. */
 export const rolloutStageSchema = z.strictObject({
@@ -125,21 +126,37 @@ export const maintenanceWindowSchema = z
 export const defaultIngestionDelaySeconds = 180;
 
 /**
+ * The longest telemetry delay any gate of the plan waits for, seconds: the plan's `ingestionDelaySeconds` or a
+ * custom query gate's own (platform metrics in `AzureMetrics` arrive later than Application Insights data).
+ */
+export function effectiveIngestionDelaySeconds(plan: {
+  ingestionDelaySeconds: number;
+  customGates?: { queries: readonly { ingestionDelaySeconds?: number | undefined }[] };
+}): number {
+  return Math.max(
+    plan.ingestionDelaySeconds,
+    ...(plan.customGates?.queries ?? []).map((q) => q.ingestionDelaySeconds ?? plan.ingestionDelaySeconds),
+  );
+}
+
+/**
  * The worst-case time, in seconds, from a gate turning bad to the sample that triggers the rollback:
- * interval x the largest failure threshold + the sample timeout + the telemetry ingestion delay (a metric
- * breach reaches the query that much later).
+ * interval x the largest failure threshold + the sample timeout + the longest telemetry ingestion delay of any
+ * gate (a metric breach reaches the query that much later). Custom query gates count as metric gates and smoke
+ * checks as health probes, so they share those thresholds; their delays count here.
  */
 export function detectionSeconds(plan: {
   intervalSeconds: number;
   sampleTimeoutSeconds: number;
   ingestionDelaySeconds: number;
   gates: { healthFailures: number; metricFailures: number; inconclusiveLimit: number };
+  customGates?: { queries: readonly { ingestionDelaySeconds?: number | undefined }[] };
 }): number {
   const g = plan.gates;
   return (
     plan.intervalSeconds * Math.max(g.healthFailures, g.metricFailures, g.inconclusiveLimit) +
     plan.sampleTimeoutSeconds +
-    plan.ingestionDelaySeconds
+    effectiveIngestionDelaySeconds(plan)
   );
 }
 
@@ -188,6 +205,8 @@ export const rolloutSchema = z
       .default(30),
     /** Optional maintenance-window gate for promotions into this stack. Default Sunday 02:00-04:00 UTC, not enforced. */
     maintenanceWindow: maintenanceWindowSchema.prefault({}),
+    /** Custom gates: KQL queries with a threshold and smoke checks, see `config/custom-gates.ts`. Default none. */
+    customGates: customGatesSchema.prefault({}),
   })
   .superRefine((plan, ctx) => {
     plan.stages.forEach((stage, i) => {
@@ -222,9 +241,27 @@ export const rolloutSchema = z
         message: `is ${plan.sampleTimeoutSeconds} s; it must be below intervalSeconds (${plan.intervalSeconds} s)`,
       });
     }
+    const percentages = plan.stages.map((st) => st.percentage);
+    plan.customGates.smokeChecks.forEach((check, i) => {
+      (check.stages ?? []).forEach((p, j) => {
+        if (!percentages.includes(p)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["customGates", "smokeChecks", i, "stages", j],
+            message: `is ${p}; it must be the percentage of a stage of the plan (${percentages.join(", ")})`,
+          });
+        }
+      });
+    });
     const g = plan.gates;
     const samples = Math.max(g.healthFailures, g.metricFailures, g.inconclusiveLimit);
     const detection = detectionSeconds(plan);
+    const delay = effectiveIngestionDelaySeconds(plan);
+    const slowest = plan.customGates.queries.find((q) => (q.ingestionDelaySeconds ?? 0) === delay);
+    const delayLabel =
+      delay > plan.ingestionDelaySeconds && slowest !== undefined
+        ? `ingestion delay (query gate ${slowest.name})`
+        : "ingestion delay";
     const budget = plan.rollbackBudgetMinutes * 60;
     if (detection > budget) {
       ctx.addIssue({
@@ -232,7 +269,7 @@ export const rolloutSchema = z
         path: ["intervalSeconds"],
         message:
           `gives a worst-case detection time of ${plan.intervalSeconds} s x ${samples} samples + ` +
-          `${plan.sampleTimeoutSeconds} s sample timeout + ${plan.ingestionDelaySeconds} s ingestion delay = ` +
+          `${plan.sampleTimeoutSeconds} s sample timeout + ${delay} s ${delayLabel} = ` +
           `${detection} s, over the rollback budget of ${plan.rollbackBudgetMinutes} min (${budget} s); shorten ` +
           "intervalSeconds, lower the failure thresholds or raise rollbackBudgetMinutes",
       });

@@ -1,3 +1,5 @@
+import { effectiveIngestionDelaySeconds } from "../config/rollout";
+import { runCustomGates, type QuerySource, type SmokeProbe } from "./gates/custom";
 import { GateEvaluator, type GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
@@ -10,6 +12,10 @@ export interface BakeContext {
   readonly clock: Clock;
   readonly health: HealthProbe;
   readonly metrics: MetricsSource;
+  /** Runs the plan's custom query gates (absent: each is no data, failing closed). */
+  readonly queries?: QuerySource;
+  /** Sends the plan's smoke checks. */
+  readonly smoke: SmokeProbe;
   /** Production's outputs: canary health URL, role names, workspace. */
   readonly outputs: StackOutputs;
   /** Persists the state and refreshes the lock; called after every sample. */
@@ -54,7 +60,12 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
   const { plan } = state;
   const i = state.stageIndex;
   const stage = state.stages[i]!;
-  const required = requiredSamples(stage.bakeMinutes, plan.intervalSeconds, plan.ingestionDelaySeconds);
+  // A plan saved by an older version has no customGates; the slowest gate's delay decides when a bake is seen.
+  const required = requiredSamples(
+    stage.bakeMinutes,
+    plan.intervalSeconds,
+    effectiveIngestionDelaySeconds(plan),
+  );
   const limit = required * 2 + plan.gates.inconclusiveLimit;
   const evaluator = new GateEvaluator(plan.gates);
   const intervalMs = plan.intervalSeconds * 1000;
@@ -69,7 +80,7 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
 
   for (let k = 0; ; k++) {
     const t = ctx.clock.now();
-    const [health, metrics] = await Promise.all([
+    const [health, metrics, custom] = await Promise.all([
       ctx.health.probe(canaryHealthUrl, timeoutMs),
       ctx.metrics.query({
         workspaceId: ctx.outputs.monitoring.logAnalyticsWorkspaceId,
@@ -80,6 +91,16 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
         timeoutMs,
         memory: plan.gates.maxMemoryMb !== null,
       }),
+      runCustomGates(plan.customGates, {
+        percentage: stage.percentage,
+        workspaceId: ctx.outputs.monitoring.logAnalyticsWorkspaceId,
+        at: t,
+        rolloutStart,
+        windowMinutes: plan.gates.windowMinutes,
+        timeoutMs,
+        ...(ctx.queries !== undefined ? { queries: ctx.queries } : {}),
+        smoke: ctx.smoke,
+      }),
     ]);
     const at = new Date(t).toISOString();
     const sample = evaluator.judge({
@@ -88,6 +109,7 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
       percentage: stage.percentage,
       health,
       metrics,
+      custom,
       ...(state.baselineP95Ms !== undefined ? { baselineP95Ms: state.baselineP95Ms } : {}),
     });
     state.samples.push(sample);

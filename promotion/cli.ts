@@ -92,7 +92,17 @@ function printSample(sample: GateSample, healthy: number, required: number): voi
       ? color("green", "healthy")
       : sample.verdict === "inconclusive"
         ? color("yellow", "no data")
-        : color("red", `unhealthy: ${sample.breaches.join("; ") || sample.health.detail}`);
+        : color(
+            "red",
+            `unhealthy: ${
+              [
+                ...sample.breaches,
+                ...(sample.custom ?? [])
+                  .filter((c) => c.kind === "smoke" && c.outcome !== "pass")
+                  .map((c) => `smoke ${c.name} ${c.detail}`),
+              ].join("; ") || sample.health.detail
+            }`,
+          );
   process.stderr.write(`  ${sample.at.slice(11, 19)} ${parts.join(" | ")} -> ${verdict}\n`);
 }
 
@@ -109,13 +119,18 @@ const notifier = (() => {
 
 function controller(common: Common): PromotionController {
   const workDir = resolve(common.workDir);
+  const logAnalytics = new LogAnalyticsMetrics(
+    new AzureTokenProvider(),
+    process.env.PROMOTION_LOG_ANALYTICS_ENDPOINT,
+  );
   return new PromotionController({
     ...(notifier !== undefined ? { notify: (event: PromotionEvent) => notifier.send(event) } : {}),
     clock: systemClock,
     driver: (stack) => new PulumiStackDriver({ workDir, stackName: stack }),
     health: httpHealthProbe,
     packages: httpPackageDigester,
-    metrics: new LogAnalyticsMetrics(new AzureTokenProvider(), process.env.PROMOTION_LOG_ANALYTICS_ENDPOINT),
+    metrics: logAnalytics,
+    queries: logAnalytics,
     frontend: (outputs: StackOutputs) => {
       const projectId = outputs.vercel?.projectId;
       if (!common.vercel || projectId === undefined || projectId === null) return undefined;

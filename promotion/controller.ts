@@ -3,8 +3,9 @@ import type { Clock } from "./clock";
 import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
+import { httpSmokeProbe, type QuerySource, type SmokeProbe } from "./gates/custom";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
-import type { GateConfig, RolloutConfig } from "../config/rollout";
+import { effectiveIngestionDelaySeconds, type GateConfig, type RolloutConfig } from "../config/rollout";
 import { type PackageDigester, verifyPackage } from "./integrity";
 import { checkCandidate, maintenanceWindowRefusal, type CandidateCheck } from "./preflight";
 import { artifactId, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
@@ -22,6 +23,10 @@ export interface ControllerDeps {
   readonly driver: (stack: string) => StackDriver;
   readonly health: HealthProbe;
   readonly metrics: MetricsSource;
+  /** Runs the rollout plan's custom KQL gates (`LogAnalyticsMetrics`); without it each is no data (fails closed). */
+  readonly queries?: QuerySource;
+  /** Sends the rollout plan's smoke checks. Default `httpSmokeProbe`. */
+  readonly smoke?: SmokeProbe;
   /** Computes the digest of a release's API package; the candidate's must match its `apiPackageSha256`. */
   readonly packages: PackageDigester;
   /** Returns the Vercel driver for a stack's outputs, or undefined when its frontend is not driven. */
@@ -135,6 +140,8 @@ export class PromotionController {
       target: this.deps.driver(state.stack),
       health: this.deps.health,
       metrics: this.deps.metrics,
+      ...(this.deps.queries !== undefined ? { queries: this.deps.queries } : {}),
+      smoke: this.deps.smoke ?? httpSmokeProbe,
       frontend: this.deps.frontend,
       store,
       lock,
@@ -382,7 +389,7 @@ export class PromotionController {
       );
     }
     const minutes = plan.stages.reduce(
-      (sum, s) => sum + (s.bakeMinutes === 0 ? 0 : s.bakeMinutes + plan.ingestionDelaySeconds / 60),
+      (sum, s) => sum + (s.bakeMinutes === 0 ? 0 : s.bakeMinutes + effectiveIngestionDelaySeconds(plan) / 60),
       0,
     );
     if (plan.maintenanceWindow.enforce) {

@@ -5,6 +5,7 @@ import type { Clock } from "./clock";
 import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
+import type { QuerySource, SmokeProbe } from "./gates/custom";
 import { LockLostError, type FileLock } from "./lock";
 import { sameRelease, type PolicyOptions, type StackDriver, type StackOutputs } from "./stack";
 import type { Outcome, PromotionState, StateStore } from "./state";
@@ -37,6 +38,9 @@ export interface RunContext {
   readonly target: StackDriver;
   readonly health: HealthProbe;
   readonly metrics: MetricsSource;
+  /** Custom query gates' client and smoke-check sender. */
+  readonly queries?: QuerySource;
+  readonly smoke: SmokeProbe;
   readonly frontend: (outputs: StackOutputs) => FrontendRollout | undefined;
   readonly store: StateStore;
   readonly lock: FileLock;
@@ -269,6 +273,8 @@ export async function driveRun(ctx: RunContext, state: PromotionState, resumed: 
         clock: ctx.clock,
         health: ctx.health,
         metrics: ctx.metrics,
+        ...(ctx.queries !== undefined ? { queries: ctx.queries } : {}),
+        smoke: ctx.smoke,
         outputs,
         checkpoint: () => checkpoint(ctx, state),
         onSample: (sample, healthy, required) => ctx.onSample?.(sample, healthy, required),

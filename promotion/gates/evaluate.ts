@@ -1,4 +1,5 @@
 import type { GateConfig } from "../../config/rollout";
+import type { CustomGateResult } from "./custom";
 import type { HealthResult } from "./health";
 import type { MetricsResult, SlotStats } from "./metrics";
 
@@ -21,8 +22,10 @@ export interface GateSample {
   readonly baselineP95Ms?: number;
   /** Why the metrics counted as no data, when they did. */
   readonly noData?: string;
-  /** Gate breaches, each naming the value and the limit. */
+  /** Gate breaches, each naming the value and the limit (custom query gates included). */
   readonly breaches: readonly string[];
+  /** The custom gates' results, when the plan has custom gates. */
+  readonly custom?: readonly CustomGateResult[];
   /** The sample's verdict. */
   readonly verdict: SampleVerdict;
   /** Set when this sample decided a rollback: which threshold was reached. */
@@ -42,6 +45,7 @@ function notNumbers(stats: SlotStats | undefined): string | undefined {
 /** Counts consecutive failures across samples and decides when a rollback is due. */
 export class GateEvaluator {
   private healthStreak = 0;
+  private smokeStreak = 0;
   private metricStreak = 0;
   private notHealthyStreak = 0;
 
@@ -49,7 +53,9 @@ export class GateEvaluator {
 
   /**
    * Judges one sample. `baselineP95Ms` is the stable slot's p95 to compare with when the stable slot
-   * itself has too little traffic in the window (e.g. at 100%).
+   * itself has too little traffic in the window (e.g. at 100%). `custom` are the custom gates' results: a query
+   * breach counts like a metric breach, a query without data like no data, a failed smoke check like a failed
+   * health probe (its own streak, against `healthFailures`).
    */
   judge(input: {
     at: string;
@@ -58,6 +64,7 @@ export class GateEvaluator {
     health: HealthResult;
     metrics: MetricsResult;
     baselineP95Ms?: number;
+    custom?: readonly CustomGateResult[];
   }): GateSample {
     const g = this.gates;
     const breaches: string[] = [];
@@ -103,11 +110,21 @@ export class GateEvaluator {
       }
     }
 
+    const custom = input.custom ?? [];
+    for (const r of custom.filter((c) => c.kind === "query")) {
+      if (r.outcome === "breach") breaches.push(r.detail);
+      else if (r.outcome === "no-data") noData ??= `query gate ${r.name}: ${r.detail}`;
+    }
+    const smokeFailures = custom
+      .filter((c) => c.kind === "smoke" && c.outcome !== "pass")
+      .map((c) => `smoke check ${c.name}: ${c.detail}`);
+
     this.healthStreak = input.health.ok ? 0 : this.healthStreak + 1;
+    this.smokeStreak = smokeFailures.length === 0 ? 0 : this.smokeStreak + 1;
     if (breaches.length > 0) this.metricStreak += 1;
     else if (noData === undefined) this.metricStreak = 0;
     const verdict: SampleVerdict =
-      !input.health.ok || breaches.length > 0
+      !input.health.ok || breaches.length > 0 || smokeFailures.length > 0
         ? "unhealthy"
         : noData !== undefined
           ? "inconclusive"
@@ -117,6 +134,8 @@ export class GateEvaluator {
     let rollback: string | undefined;
     if (this.healthStreak >= g.healthFailures) {
       rollback = `${this.healthStreak} consecutive failed health checks (limit ${g.healthFailures})`;
+    } else if (this.smokeStreak >= g.healthFailures) {
+      rollback = `${smokeFailures.join("; ")} (${this.smokeStreak} consecutive, limit ${g.healthFailures})`;
     } else if (this.metricStreak >= g.metricFailures) {
       rollback = `${breaches.join("; ")} (${this.metricStreak} consecutive, limit ${g.metricFailures})`;
     } else if (this.notHealthyStreak >= g.inconclusiveLimit) {
@@ -132,6 +151,7 @@ export class GateEvaluator {
       ...(baseline !== undefined ? { baselineP95Ms: baseline } : {}),
       ...(noData !== undefined ? { noData } : {}),
       breaches,
+      ...(input.custom !== undefined && input.custom.length > 0 ? { custom: input.custom } : {}),
       verdict,
       ...(rollback !== undefined ? { rollback } : {}),
     };

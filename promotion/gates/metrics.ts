@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseScalar, type QuerySource, type ScalarQuery, type ScalarResult } from "./custom";
 
 /** Request statistics of one slot over a window. */
 export interface SlotStats {
@@ -168,8 +169,11 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/** The Azure Monitor Logs query REST API (`POST /v1/workspaces/{id}/query`). */
-export class LogAnalyticsMetrics implements MetricsSource {
+/**
+ * The Azure Monitor Logs query REST API (`POST /v1/workspaces/{id}/query`): the built-in gates' per-slot query
+ * and the custom query gates.
+ */
+export class LogAnalyticsMetrics implements MetricsSource, QuerySource {
   /**
    * @param tokens bearer tokens for the API
    * @param endpoint API root; default `https://api.loganalytics.io` (tests point it at 127.0.0.1)
@@ -179,7 +183,11 @@ export class LogAnalyticsMetrics implements MetricsSource {
     private readonly endpoint = "https://api.loganalytics.io",
   ) {}
 
-  async query(q: MetricsQuery): Promise<MetricsResult> {
+  /** Posts `query` over `[from, to]`; the parsed JSON body of a 2xx answer, else why there is none. */
+  private async post(
+    q: Pick<MetricsQuery, "workspaceId" | "from" | "to" | "timeoutMs">,
+    query: string,
+  ): Promise<{ ok: true; body: unknown } | { ok: false; reason: string }> {
     const url = `${this.endpoint.replace(/\/$/, "")}/v1/workspaces/${encodeURIComponent(q.workspaceId)}/query`;
     const timespan = `${new Date(q.from).toISOString()}/${new Date(q.to).toISOString()}`;
     // One deadline for the whole sample: token acquisition, request and body.
@@ -189,11 +197,14 @@ export class LogAnalyticsMetrics implements MetricsSource {
       const res = await fetch(url, {
         method: "POST",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify({ query: buildQuery(q), timespan }),
+        body: JSON.stringify({ query, timespan }),
         signal,
       });
-      if (!res.ok) return { status: "unavailable", reason: `query API answered HTTP ${res.status}` };
-      return parseResponse(await res.json());
+      if (!res.ok) {
+        await res.body?.cancel();
+        return { ok: false, reason: `query API answered HTTP ${res.status}` };
+      }
+      return { ok: true, body: await res.json() };
     } catch (err) {
       const name = err instanceof Error ? err.name : "";
       const reason =
@@ -202,8 +213,18 @@ export class LogAnalyticsMetrics implements MetricsSource {
           : err instanceof Error
             ? err.message
             : String(err);
-      return { status: "unavailable", reason: `query failed: ${reason}` };
+      return { ok: false, reason: `query failed: ${reason}` };
     }
+  }
+
+  async query(q: MetricsQuery): Promise<MetricsResult> {
+    const r = await this.post(q, buildQuery(q));
+    return r.ok ? parseResponse(r.body) : { status: "unavailable", reason: r.reason };
+  }
+
+  async scalar(q: ScalarQuery): Promise<ScalarResult> {
+    const r = await this.post(q, q.query);
+    return r.ok ? parseScalar(r.body) : { status: "unavailable", reason: r.reason };
   }
 }
 

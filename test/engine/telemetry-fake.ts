@@ -8,12 +8,15 @@
  * status the `errorResponse` shape `{error: {code, message}}`
  * (https://learn.microsoft.com/rest/api/loganalytics/dataaccess/query/execute). It needs a bearer token (OAuth2,
  * same page). The fake refuses a missing token (401), an unknown workspace (404), a body that is not JSON or
- * lacks a string `query`, or a `timespan` that is not a `start/end` interval (400). It evaluates only the query
- * shape `buildQuery` sends: the roles of `AppRoleName in (...)` and the canary role of `iff(AppRoleName == ...)`.
+ * lacks a string `query`, or a `timespan` that is not a `start/end` interval (400). It evaluates the query
+ * shape `buildQuery` sends (the roles of `AppRoleName in (...)` and the canary role of `iff(AppRoleName == ...)`)
+ * and, through `evaluateKql` (./kql-fake.ts), custom gate queries over `AzureMetrics`; a query it cannot compile
+ * is a 400 `BadArgumentError` with the inner `SyntaxError` or `SemanticError`, as the real API answers.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { httpHealthProbe, type HealthProbe } from "../../promotion/gates/health";
+import { evaluateKql, KqlError, type PlatformMetric } from "./kql-fake";
 
 /** Request telemetry of one Application Insights role over any window. */
 export interface RoleTelemetry {
@@ -31,6 +34,8 @@ export interface TelemetryWorld {
   roles: Map<string, RoleTelemetry>;
   /** `/health` status code per site host name; absent means 200 `{"status":"ok"}`. */
   healthStatus: Map<string, number>;
+  /** Platform metrics the workspace's `AzureMetrics` table receives each minute; absent or empty: none. */
+  platformMetrics?: PlatformMetric[];
   /** Every query request, as received. */
   queries: { workspace: string; status: number; query: string; timespan?: string }[];
 }
@@ -75,8 +80,23 @@ export function answerQuery(
     ];
   const roles = /AppRoleName in \('([^']*)', '([^']*)'\)/.exec(query);
   const canary = /iff\(AppRoleName == '([^']*)', 'canary', 'stable'\)/.exec(query);
-  if (roles === null || canary === null)
-    return [400, error("SemanticError", "this fake evaluates only the promotion gates' query shape")];
+  if (roles === null || canary === null) {
+    try {
+      return [200, evaluateKql(query, world.platformMetrics ?? [], timespan as string | undefined)];
+    } catch (err) {
+      if (!(err instanceof KqlError)) throw err;
+      return [
+        400,
+        {
+          error: {
+            code: "BadArgumentError",
+            message: "The request had some invalid properties",
+            innererror: { code: err.innerCode, message: err.message },
+          },
+        },
+      ];
+    }
+  }
   const rows: unknown[][] = [];
   for (const slot of ["canary", "stable"] as const) {
     const role = slot === "canary" ? canary[1]! : [roles[1], roles[2]].find((r) => r !== canary[1]);
