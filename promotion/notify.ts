@@ -30,12 +30,8 @@ export type WebhookFormat = "json" | "slack" | "teams";
 export function webhookTarget(entry: string): { url: string; format: WebhookFormat } {
   const prefixed = /^(slack|teams|json):(https?:\/\/.*)$/.exec(entry);
   if (prefixed !== null) return { url: prefixed[2]!, format: prefixed[1] as WebhookFormat };
-  let host = "";
-  try {
-    host = new URL(entry).hostname.toLowerCase();
-  } catch {
-    return { url: entry, format: "json" };
-  }
+  if (!URL.canParse(entry)) return { url: entry, format: "json" };
+  const host = new URL(entry).hostname.toLowerCase();
   if (host === "hooks.slack.com") return { url: entry, format: "slack" };
   if (host.endsWith(".logic.azure.com") || host.endsWith(".environment.api.powerplatform.com"))
     return { url: entry, format: "teams" };
