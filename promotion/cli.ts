@@ -5,7 +5,8 @@ import { styleText } from "node:util";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { systemClock } from "./clock";
 import { PromotionController, exitCodes, type RunResult } from "./controller";
-import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } from "./deploylog";
+import { appendEntry, deliveryMetrics, entryFor, metricsTable, parseEntries, readEntries } from "./deploylog";
+import { GitDeployLog } from "./deploylog-git";
 import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
 import { httpPackageDigester } from "./integrity";
@@ -215,9 +216,9 @@ export function buildProgram(): Command {
     .option("--no-vercel", "leave the Vercel rolling release alone (API canary only)")
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : exitCodes.usage))
     .showHelpAfterError()
-    // Every command but `metrics` (which reads the deployment log only) reads or changes stacks through the CLI.
+    // Every command but `metrics` and `log-sync` (the deployment log only) reads or changes stacks through the CLI.
     .hook("preAction", async (_program, action) => {
-      if (action.name() !== "metrics") await requirePulumiCli();
+      if (action.name() !== "metrics" && action.name() !== "log-sync") await requirePulumiCli();
     });
 
   program
@@ -306,18 +307,53 @@ export function buildProgram(): Command {
     .option("--stack <stack>", "stack to report", stackName, "production")
     .option("--days <n>", "window in days", days, 30)
     .option("--log <file>", "deployment log (default <state-dir>/deployments.jsonl)")
+    .option("--log-git <repository>", "read the log from the deploy-log branch of this repository instead")
+    .option("--log-branch <branch>", "branch of --log-git", "deploy-log")
     .option("--json", "print JSON")
-    .action(async (opts: { stack: string; days: number; log?: string; json?: boolean }) => {
-      const common = program.opts<Common>();
-      const { entries, skipped } = await readEntries(
-        opts.log ?? join(resolve(common.stateDir), "deployments.jsonl"),
+    .action(
+      async (opts: {
+        stack: string;
+        days: number;
+        log?: string;
+        logGit?: string;
+        logBranch: string;
+        json?: boolean;
+      }) => {
+        const common = program.opts<Common>();
+        const { entries, skipped } =
+          opts.logGit !== undefined && opts.log === undefined
+            ? parseEntries(await new GitDeployLog({ remote: opts.logGit, branch: opts.logBranch }).read())
+            : await readEntries(opts.log ?? join(resolve(common.stateDir), "deployments.jsonl"));
+        const metrics = deliveryMetrics(entries, { stack: opts.stack, days: opts.days, now: Date.now() });
+        if (opts.json === true) process.stdout.write(`${JSON.stringify({ metrics, skipped }, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `${metricsTable(metrics)}\n${skipped > 0 ? `${skipped} unreadable log lines skipped\n` : ""}`,
+          );
+      },
+    );
+
+  program
+    .command("log-sync")
+    .description(
+      "append the local deployment log's entries that the deploy-log branch lacks (never rewrites it)",
+    )
+    .requiredOption(
+      "--remote <repository>",
+      "repository holding the deploy-log branch (no credentials in it)",
+    )
+    .option("--branch <branch>", "branch", "deploy-log")
+    .option("--log <file>", "local deployment log (default <state-dir>/deployments.jsonl)")
+    .action(async (opts: { remote: string; branch: string; log?: string }) => {
+      const { entries } = await readEntries(
+        opts.log ?? join(resolve(program.opts<Common>().stateDir), "deployments.jsonl"),
       );
-      const metrics = deliveryMetrics(entries, { stack: opts.stack, days: opts.days, now: Date.now() });
-      if (opts.json === true) process.stdout.write(`${JSON.stringify({ metrics, skipped }, null, 2)}\n`);
-      else
-        process.stdout.write(
-          `${metricsTable(metrics)}\n${skipped > 0 ? `${skipped} unreadable log lines skipped\n` : ""}`,
-        );
+      const r = await new GitDeployLog({ remote: opts.remote, branch: opts.branch }).sync(entries);
+      process.stderr.write(
+        r.appended === 0
+          ? `deploy-log: all ${entries.length} entries already on ${opts.branch}\n`
+          : `deploy-log: appended ${r.appended} entries to ${opts.branch} (commit ${r.commit?.slice(0, 12) ?? "-"}, attempt ${r.attempts})\n`,
+      );
     });
 
   return program;

@@ -1,3 +1,4 @@
+/** The deployment log (one JSON line per finished promotion command) and the DORA delivery metrics read from it. */
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { RunResult } from "./steps";
@@ -65,6 +66,11 @@ export async function readEntries(path: string): Promise<{ entries: DeploymentEn
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { entries: [], skipped: 0 };
     throw err;
   }
+  return parseEntries(text);
+}
+
+/** Parses JSON lines into entries, counting the lines that are not entries. */
+export function parseEntries(text: string): { entries: DeploymentEntry[]; skipped: number } {
   const entries: DeploymentEntry[] = [];
   let skipped = 0;
   for (const line of text.split("\n").filter((l) => l.trim() !== "")) {
@@ -77,6 +83,11 @@ export async function readEntries(path: string): Promise<{ entries: DeploymentEn
     }
   }
   return { entries, skipped };
+}
+
+/** What makes an entry the same entry in two copies of the log (a rerun of a sync appends it once). */
+export function entryKey(e: DeploymentEntry): string {
+  return JSON.stringify([e.stack, e.runId ?? null, e.outcome, e.startedAt, e.endedAt]);
 }
 
 /** One delivery metric with its target. */

@@ -273,6 +273,19 @@ describe("deployments", () => {
     expect(push?.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
     expect(push?.run).toContain('git push "$remote" HEAD:refs/heads/main');
   });
+
+  it("promotion appends its deployment log to the deploy-log branch and reads the metrics back from there", () => {
+    const steps = jobsOf("promote.yml")["promote"].steps;
+    const log = steps.find((s) => s.run?.includes("log-sync"));
+    expect(log?.if).toBe("always()");
+    expect(log?.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
+    expect(log?.run).toContain('npm run -s promote -- log-sync --remote "$repo"');
+    expect(log?.run).toContain('metrics --stack production --days 30 --log-git "$repo"');
+    // The token goes in an extra header, never into the repository URL.
+    expect(log?.run).toContain('repo="https://github.com/${GITHUB_REPOSITORY}.git"');
+    expect(log?.run).not.toMatch(/x-access-token:\$\{?GH_TOKEN\}?@/);
+    expect(steps.filter((s) => s.run?.includes("promote -- metrics"))).toEqual([log]);
+  });
 });
 
 describe("drift workflow", () => {
