@@ -54,8 +54,8 @@ function git(dir: string, args: string[], remote: string, input?: string): Promi
     });
     let out = "";
     let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr?.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", (e) => reject(new Error(`git could not be run: ${e.message}`)));
     child.on("close", (code) => {
       if (code === 0) return resolve(out);

@@ -277,7 +277,7 @@ describe("deployments", () => {
   it("promotion appends its deployment log to the deploy-log branch and reads the metrics back from there", () => {
     const steps = jobsOf("promote.yml")["promote"].steps;
     const log = steps.find((s) => s.run?.includes("log-sync"));
-    expect(log?.if).toBe("always()");
+    expect((log as { if?: string } | undefined)?.if).toBe("always()");
     expect(log?.env).toEqual({ GH_TOKEN: "${{ github.token }}" });
     expect(log?.run).toContain('npm run -s promote -- log-sync --remote "$repo"');
     expect(log?.run).toContain('metrics --stack production --days 30 --log-git "$repo"');
