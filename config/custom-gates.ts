@@ -4,6 +4,7 @@
  * gates and failing closed like them.
  */
 import { z } from "zod";
+import { credentialFree } from "./rules";
 
 const gateName = z
   .string()
@@ -24,7 +25,10 @@ function isLoopback(host: string): boolean {
 export const queryGateSchema = z.strictObject({
   /** Gate name, shown in samples, rollback reasons and the decision record. */
   name: gateName,
-  /** KQL run against the workspace; it must end in one row with a numeric `value` column. */
+  /**
+   * KQL run against the workspace; it must end in one row with a numeric `value` column. One line: stack config
+   * refuses control characters (newlines) in every value, so write it with YAML's folded `>-`.
+   */
   query: z.string().trim().min(1, "must be a non-empty KQL query ending in one row with a numeric `value`"),
   /** The limit `value` is compared with. */
   threshold: z.number({ error: "must be a number" }).refine(Number.isFinite, "must be a finite number"),
@@ -54,12 +58,14 @@ export const smokeCheckSchema = z
   .strictObject({
     /** Check name, shown in samples, rollback reasons and the decision record. */
     name: gateName,
-    /** The URL to GET: https (http only on a loopback host, for local tests). */
-    url: z.url({ error: "must be an absolute URL" }).refine((u) => {
-      if (!URL.canParse(u)) return true; // z.url reports it
-      const url = new URL(u);
-      return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
-    }, "must be an https URL (http only for localhost / 127.0.0.1 / [::1])"),
+    /** The URL to GET: https (http only on a loopback host, for local tests), with no credential in it. */
+    url: credentialFree(
+      z.url({ error: "must be an absolute URL" }).refine((u) => {
+        if (!URL.canParse(u)) return true; // z.url reports it
+        const url = new URL(u);
+        return url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname));
+      }, "must be an https URL (http only for localhost / 127.0.0.1 / [::1])"),
+    ),
     /** The status the check must answer. Default 200. */
     expectedStatus: z
       .number()

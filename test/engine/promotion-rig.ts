@@ -84,6 +84,7 @@ export interface RigOptions {
 
 /** The controller with the real driver; the Automation API runs `pulumi` with this process's environment. */
 export function rigController(o: RigOptions): PromotionController {
+  const logAnalytics = new LogAnalyticsMetrics({ token: async () => "engine-suite-token" }, o.telemetryUrl);
   return new PromotionController({
     clock: o.clock,
     driver: (stack) => {
@@ -92,7 +93,8 @@ export function rigController(o: RigOptions): PromotionController {
     },
     health: o.health,
     packages: new StackFilePackages(o.workDir),
-    metrics: new LogAnalyticsMetrics({ token: async () => "engine-suite-token" }, o.telemetryUrl),
+    metrics: logAnalytics,
+    queries: logAnalytics,
     frontend: (outputs) =>
       new VercelRollingRelease({
         token: VERCEL_TOKEN,

@@ -22,6 +22,7 @@ import { GateEvaluator } from "../../promotion/gates/evaluate";
 import { LogAnalyticsMetrics } from "../../promotion/gates/metrics";
 import { PromotionController } from "../../promotion/controller";
 import { smokeCheckSchema, type QueryGate } from "../../config/custom-gates";
+import { controlCharacterIn } from "../../config/rules";
 import { startTelemetryFake, type TelemetryWorld } from "../engine/telemetry-fake";
 import { scenario } from "./helpers";
 
@@ -79,6 +80,9 @@ describe("custom gate config", () => {
       "customGates.smokeChecks.0.url: must be an https URL (http only for localhost / 127.0.0.1 / [::1])",
     ]);
     expect(smoke({ url: "not a url" })).toEqual(["customGates.smokeChecks.0.url: must be an absolute URL"]);
+    expect(smoke({ url: "https://shop.example.com/api?token=abc123" })).toEqual([
+      "customGates.smokeChecks.0.url: carries a credential query parameter (token=); use a URL without credentials (secrets belong in externalSecrets)",
+    ]);
     expect(smoke({ url: "https://a.example/", stages: [10, 25] })).toEqual([
       "customGates.smokeChecks.0.stages.1: is 25; it must be the percentage of a stage of the plan (10, 50, 100)",
     ]);
@@ -113,6 +117,15 @@ describe("custom gate config", () => {
       ["database-cpu", "below", 70, 240],
       ["database-connections", "below", 80, 240],
     ]);
+    // One line each: the stack config loader refuses control characters, a newline included, in every value.
+    expect(erpPlan.customGates.queries.map((q) => controlCharacterIn(q.query))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(gate("database-cpu").query).toBe(
+      "AzureMetrics | where ResourceProvider == 'MICROSOFT.DBFORPOSTGRESQL' | where MetricName == 'cpu_percent' | summarize value = max(Maximum) | project value",
+    );
   });
 });
 
