@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
+import { SECRET_PLACEHOLDER_PREFIX } from "../offline/runtime/harness";
 import { COMPUTED, renderPlan, toPlan } from "../tools/plan-view";
 import { type RecordedResource, synthesize } from "./support";
 import { ROOT } from "./support/config";

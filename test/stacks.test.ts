@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TAGGABLE_TYPES } from "../components/tags";
 import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "../config/reserved";
-import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
+import { SECRET_PLACEHOLDER_PREFIX } from "../offline/runtime/harness";
 import { type RecordedResource, type SynthesisResult, countByType, ofType, one, synthesize } from "./support";
 import { ROOT, rawStackConfig } from "./support/config";
 

@@ -1,4 +1,4 @@
-import type { RecordedResource, SynthesisResult } from "./harness";
+import type { RecordedResource, SynthesisResult } from "../offline/runtime/harness";
 
 /** Site settings a reviewer checks on a Function App and its slots. */
 const SITE_CONFIG_FIELDS = [

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
-import { synthesize } from "./harness";
+import { synthesize } from "../offline/runtime/harness";
 import { renderPlan, toPlan } from "./plan-view";
 
 tuneForCli();

@@ -12,15 +12,20 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { evaluatePack, type Finding, PolicyRunError, type ResourceRecord } from "../policies/lib/emulator";
+import {
+  evaluatePack,
+  type Finding,
+  PolicyRunError,
+  type ResourceRecord,
+} from "../offline/policy-engine/emulator";
 import { type Profile, profileOf } from "../policies/lib/metadata";
 import { unknownString } from "../policies/lib/sdkInternals";
 import { rules, type Rule } from "../policies/rules";
 import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
-import { isSdkUnknown, type RecordedResource, synthesize } from "./harness";
+import { isSdkUnknown, type RecordedResource, synthesize } from "../offline/runtime/harness";
 import { type CheckReport, type Format, formats, render } from "./policy-report";
-import { ProgramSdkError } from "./program-sdk";
+import { ProgramSdkError } from "../offline/runtime/program-sdk";
 
 /** Exit codes a CI gate can rely on. */
 export const exitCodes = { pass: 0, violations: 1, usage: 2, failed: 3 } as const;

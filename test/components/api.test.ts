@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { Api, type ApiArgs } from "../../components/api";
 import type { ReleaseConfig } from "../../config/release";
-import { FAKE_SUBSCRIPTION } from "../../tools/fakes";
+import { FAKE_SUBSCRIPTION } from "../../offline/runtime/fakes";
 import {
   type RecordedResource,
   type SynthesisResult,

@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { synthesize, type RecordedResource } from "../../tools/harness";
+import { synthesize, type RecordedResource } from "../../offline/runtime/harness";
 import {
   asRole,
   createProbeTable,

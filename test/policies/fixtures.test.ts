@@ -6,9 +6,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { unknownString } from "../../policies/lib/sdkInternals";
-import { synthesize } from "../../tools/harness";
+import { synthesize } from "../../offline/runtime/harness";
 import { runPolicyCheck, toRecords } from "../../tools/policy-check";
-import { ownSdk, sdkFor } from "../../tools/program-sdk";
+import { ownSdk, sdkFor } from "../../offline/runtime/program-sdk";
 
 const fixtures = path.join(__dirname, "../fixtures");
 const older = path.join(fixtures, "older-azure-native");

@@ -5,7 +5,7 @@ import {
   runRemediation,
   runResourcePolicy,
   runStackPolicy,
-} from "../../policies/lib/emulator";
+} from "../../offline/policy-engine/emulator";
 import { typeToken } from "../../policies/lib/rule";
 
 /** A resource class as tests name it (anything with a `__pulumiType`). */

@@ -1,9 +1,9 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluatePack, type ResourceRecord } from "../../policies/lib/emulator";
+import { evaluatePack, type ResourceRecord } from "../../offline/policy-engine/emulator";
 import { rules } from "../../policies/rules";
 import { readPolicyConfig, runPolicyCheck, toRecords } from "../../tools/policy-check";
-import { synthesize } from "../../tools/harness";
+import { synthesize } from "../../offline/runtime/harness";
 
 const root = path.join(__dirname, "../..");
 const configFor = (stack: string) => readPolicyConfig(path.join(root, "policies/config", `${stack}.json`));

@@ -10,11 +10,11 @@ import {
   runStackPolicy,
   stackValidationArgs,
   type ResourceRecord,
-} from "../../policies/lib/emulator";
+} from "../../offline/policy-engine/emulator";
 import { unknownSentinels } from "../../policies/lib/sdkInternals";
 import { rules, type Rule } from "../../policies/rules";
 import { toRecords } from "../../tools/policy-check";
-import { synthesize } from "../../tools/harness";
+import { synthesize } from "../../offline/runtime/harness";
 import * as path from "node:path";
 
 /** A property path: keys, with `*` for "any element of an array". */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VirtualClock } from "../../promotion/clock";
 import { FileLock } from "../../promotion/lock";
-import type { MemoryStateStore } from "../../promotion/sim";
+import type { MemoryStateStore } from "../../offline/promotion-sim/sim";
 import { scenario, tempDir } from "./helpers";
 
 /** Starts `n` contender processes, releases them at once, and returns each one's line. */

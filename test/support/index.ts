@@ -1,8 +1,8 @@
 import { expect } from "vitest";
-import type { RecordedResource, SynthesisResult } from "../../tools/harness";
+import type { RecordedResource, SynthesisResult } from "../../offline/runtime/harness";
 
-export { record, synthesize } from "../../tools/harness";
-export type { RecordedResource, SynthesisResult } from "../../tools/harness";
+export { record, synthesize } from "../../offline/runtime/harness";
+export type { RecordedResource, SynthesisResult } from "../../offline/runtime/harness";
 
 /** Every registration of `type` (optionally only those whose logical name ends with `nameSuffix`). */
 export function ofType(

@@ -11,7 +11,7 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { unknownCheckingProxy, UnknownValueError } from "./sdkInternals";
+import { unknownCheckingProxy, UnknownValueError } from "../../policies/lib/sdkInternals";
 import type { Resource } from "@pulumi/pulumi";
 
 /**

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as YAML from "yaml";
-import { STACK_FILE_ENV } from "../config/stack-file";
+import { STACK_FILE_ENV } from "../../config/stack-file";
 import { fakeCall, fakePreviewState, fakeResource } from "./fakes";
 import { ownSdk, type PulumiSdk, sdkFor } from "./program-sdk";
 
