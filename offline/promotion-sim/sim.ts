@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Artifact, ReleaseConfig } from "../../config/release";
 import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../../config/rollout";
-import { VirtualClock } from "../../promotion/clock";
+import { VirtualClock } from "./virtual-clock";
 import { PromotionController, type ControllerDeps } from "../../promotion/controller";
 import type { HealthProbe, HealthResult } from "../../promotion/gates/health";
 import type { PackageDigester } from "../../promotion/integrity";
@@ -200,7 +200,7 @@ export interface FakeDeployment {
 }
 
 /**
- * A fake Vercel project with a rolling release, strict like the REST API (see `tools/vercel-fake.ts` for the
+ * A fake Vercel project with a rolling release, strict like the REST API (see `offline/promotion-sim/vercel-fake.ts` for the
  * HTTP shapes): deployments belong to one project, ids it does not know or of another project are refused.
  */
 export class FakeFrontend implements FrontendRollout {
