@@ -15,7 +15,6 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { evaluatePack, type Finding, PolicyRunError } from "../offline/policy-engine/emulator";
 import { type Profile, profileOf } from "../policies/lib/metadata";
 import { rules, type Rule } from "../policies/rules";
-import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
 import { synthesize } from "../offline/runtime/harness";
 import { type CheckReport, type Format, formats, render } from "./policy-report";
@@ -104,8 +103,12 @@ const sdkConfigErrors = [
   "ConfigPatternError",
 ];
 
-/** Classifies an error the synthesis raised: stack configuration (2) or the program's own failure (3). */
-function programFailure(e: unknown, stack: string): CheckError {
+/**
+ * Classifies an error the synthesis raised: stack configuration (2) or the program's own failure (3). This
+ * program's config schema (zod) loads only here, on failure: another program never needs it.
+ */
+async function programFailure(e: unknown, stack: string): Promise<CheckError> {
+  const { ConfigValidationError } = await import("../config/load.js");
   if (e instanceof CheckError) return e;
   if (e instanceof ProgramSdkError) return new CheckError(e.message, exitCodes.usage);
   const error = e instanceof Error ? e : new Error(String(e));
@@ -154,7 +157,7 @@ export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCh
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
     });
   } catch (e) {
-    throw programFailure(e, opts.stack);
+    throw await programFailure(e, opts.stack);
   }
   let findings: Finding[];
   try {
