@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ConfigValidationError } from "../config/load";
-import { attemptSynthesis } from "../tools/harness";
+import { attemptSynthesis } from "../offline/runtime/harness";
 import { CORPUS } from "./support/bad-configs";
 import { ROOT } from "./support/config";
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigValidationError, parseStackConfig } from "../config/load";
-import { loadStackConfig, synthesize } from "../tools/harness";
+import { loadStackConfig, synthesize } from "../offline/runtime/harness";
 import { ROOT, rawStackConfig, stackConfig } from "./support/config";
 
 function problemsOf(raw: Record<string, unknown>, external: string[] = []): string[] {

@@ -1,6 +1,6 @@
 // Whole-stack checks of deploy-time ordering the engine cannot infer from inputs (issue 9, point 4).
 import { beforeAll, describe, expect, it } from "vitest";
-import { type RecordedResource, type SynthesisResult, one, synthesize } from "./support";
+import { type ResourceRecord, type SynthesisResult, one, synthesize } from "./support";
 import { ROOT } from "./support/config";
 
 type Stack = "staging" | "production";
@@ -12,7 +12,7 @@ beforeAll(async () => {
 }, 60_000);
 
 /** Registrations whose inputs name the host storage account (as target, scope of a child or diagnostics). */
-function storageOperations(result: SynthesisResult, accountId: string): RecordedResource[] {
+function storageOperations(result: SynthesisResult, accountId: string): ResourceRecord[] {
   return result.resources.filter((r) => {
     if (r.type === "azure-native:storage:FileShare" || r.type === "azure-native:storage:BlobContainer") {
       return true;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
+import { SECRET_PLACEHOLDER_PREFIX } from "../offline/runtime/harness";
 import { COMPUTED, renderPlan, toPlan } from "../tools/plan-view";
-import { type RecordedResource, synthesize } from "./support";
+import { type ResourceRecord, synthesize } from "./support";
 import { ROOT } from "./support/config";
 
 /** String values inside secret inputs; a secret property's content type is metadata, not the secret. */
@@ -88,7 +88,7 @@ describe("plan command output", () => {
 
   it("prints the known leaves of a partly unknown value and marks only the unknown ones (computed)", () => {
     const unknown = { __pulumiUnknown: true };
-    const resource = (siteConfig: unknown): RecordedResource => ({
+    const resource = (siteConfig: unknown): ResourceRecord => ({
       urn: "urn:pulumi:s::p::azure-native:web:WebApp::site",
       type: "azure-native:web:WebApp",
       name: "site",

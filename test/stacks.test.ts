@@ -3,8 +3,8 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TAGGABLE_TYPES } from "../components/tags";
 import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "../config/reserved";
-import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
-import { type RecordedResource, type SynthesisResult, countByType, ofType, one, synthesize } from "./support";
+import { SECRET_PLACEHOLDER_PREFIX } from "../offline/runtime/harness";
+import { type ResourceRecord, type SynthesisResult, countByType, ofType, one, synthesize } from "./support";
 import { ROOT, rawStackConfig } from "./support/config";
 
 type Stack = "staging" | "production";
@@ -304,7 +304,7 @@ describe("a deployer without network reach to the database", () => {
 
 describe("telemetry tells the canary from the stable slot", () => {
   it("the site reports the app name and the canary slot <app>-canary as cloud role", () => {
-    const role = (r: RecordedResource) =>
+    const role = (r: ResourceRecord) =>
       (r.inputs.siteConfig as { appSettings: { name: string; value: string }[] }).appSettings.find(
         (s) => s.name === "WEBSITE_CLOUD_ROLENAME",
       )?.value;
@@ -353,7 +353,7 @@ describe("moving the canary percentage is a config-only change", () => {
   });
 
   it("changing 50 to 0 changes only the production site's inputs; nothing stateful changes", () => {
-    const byUrn = (r: SynthesisResult) => new Map(r.resources.map((x: RecordedResource) => [x.urn, x]));
+    const byUrn = (r: SynthesisResult) => new Map(r.resources.map((x: ResourceRecord) => [x.urn, x]));
     const a = byUrn(at50);
     const b = byUrn(at0);
     expect([...a.keys()].sort()).toEqual([...b.keys()].sort());

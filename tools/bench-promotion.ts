@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectionSeconds, rolloutSchema, type RolloutInput } from "../config/rollout";
-import { buildScenario, stagingRolloutInput, type Fault } from "../promotion/sim";
+import { buildScenario, stagingRolloutInput, type Fault } from "../offline/promotion-sim/sim";
 
 const plans: { name: string; plan: RolloutInput }[] = [
   { name: "production 10/50/100, 60 s", plan: {} },

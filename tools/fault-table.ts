@@ -9,7 +9,13 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PromotionController } from "../promotion/controller";
-import { buildScenario, Crasher, type Fault, type MemoryStateStore, type Scenario } from "../promotion/sim";
+import {
+  buildScenario,
+  Crasher,
+  type Fault,
+  type MemoryStateStore,
+  type Scenario,
+} from "../offline/promotion-sim/sim";
 
 const faults: (Fault | undefined)[] = [undefined, "health", "error-rate", "latency", "p99", "no-data"];
 const stages = [10, 50, 100];

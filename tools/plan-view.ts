@@ -1,4 +1,5 @@
-import type { RecordedResource, SynthesisResult } from "./harness";
+import type { ResourceRecord } from "../offline/record";
+import type { SynthesisResult } from "../offline/runtime/harness";
 
 /** Site settings a reviewer checks on a Function App and its slots. */
 const SITE_CONFIG_FIELDS = [
@@ -179,7 +180,7 @@ export interface Plan {
 export function toPlan(stack: string, result: SynthesisResult): Plan {
   const resources = result.resources
     .filter((r) => r.type !== "pulumi:pulumi:Stack")
-    .map((r: RecordedResource): PlanEntry => {
+    .map((r: ResourceRecord): PlanEntry => {
       const settings: Record<string, unknown> = {};
       for (const field of SECURITY_FIELDS[r.type] ?? []) {
         // The SDK marks a whole top-level input secret when any value inside it is; the fields listed above are

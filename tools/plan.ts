@@ -1,8 +1,7 @@
 import * as path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
-import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
-import { synthesize } from "./harness";
+import { synthesize } from "../offline/runtime/harness";
 import { renderPlan, toPlan } from "./plan-view";
 
 tuneForCli();
@@ -37,6 +36,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan)}\n`);
     return 0;
   } catch (e) {
+    // This program's config schema (zod) loads only on failure: another program never needs it.
+    const { ConfigValidationError } = await import("../config/load.js");
     if (e instanceof ConfigValidationError) {
       process.stderr.write(`${e.message}\n`);
       return 2;

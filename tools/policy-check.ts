@@ -1,8 +1,8 @@
 /**
  * Offline policy check: synthesizes a Pulumi TypeScript program (this one or any other, with its own node_modules)
- * under the mock runtime (tools/harness.ts) and evaluates the CrossGuard pack's rules the way the engine feeds them:
- * props in the SDK's unknown-checking proxy, unknowns as the policy SDK's sentinels, resource options, stack
- * dependencies/propertyDependencies and the stack's policy config.
+ * under the mock runtime (offline/runtime/harness.ts) and evaluates the CrossGuard pack's rules the way the engine
+ * feeds them (offline/policy-engine/emulator.ts): props in the SDK's unknown-checking proxy, unknowns as the policy
+ * SDK's sentinels, resource options, stack dependencies/propertyDependencies and the stack's policy config.
  *
  * Usage: npm run policy-check -- --stack <name> [--program-dir DIR] [--policy-config FILE] [--profile P]
  *        [--preview] [--format text|json|sarif|markdown] [--output FILE]
@@ -12,15 +12,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { evaluatePack, type Finding, PolicyRunError, type ResourceRecord } from "../policies/lib/emulator";
+import { evaluatePack, type Finding, PolicyRunError } from "../offline/policy-engine/emulator";
 import { type Profile, profileOf } from "../policies/lib/metadata";
-import { unknownString } from "../policies/lib/sdkInternals";
 import { rules, type Rule } from "../policies/rules";
-import { ConfigValidationError } from "../config/load";
 import { tuneForCli } from "./cli-runtime";
-import { isSdkUnknown, type RecordedResource, synthesize } from "./harness";
+import { synthesize } from "../offline/runtime/harness";
 import { type CheckReport, type Format, formats, render } from "./policy-report";
-import { ProgramSdkError } from "./program-sdk";
+import { ProgramSdkError } from "../offline/runtime/program-sdk";
 
 /** Exit codes a CI gate can rely on. */
 export const exitCodes = { pass: 0, violations: 1, usage: 2, failed: 3 } as const;
@@ -67,46 +65,6 @@ export interface PolicyCheckResult extends CheckReport {
 const repoRoot = path.join(__dirname, "..");
 const levels = ["advisory", "mandatory", "remediate", "disabled"];
 
-/** Replaces the SDK's unknown values by the sentinel the engine hands a policy pack, leaf by leaf. */
-function engineUnknowns(value: unknown): unknown {
-  if (isSdkUnknown(value)) return unknownString;
-  if (Array.isArray(value)) return value.map(engineUnknowns);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, engineUnknowns(v)]));
-  }
-  return value;
-}
-
-/** Converts the harness's registrations into the records the engine would send to the pack. */
-export function toRecords(resources: readonly RecordedResource[]): ResourceRecord[] {
-  const byUrn = new Map(resources.map((r) => [r.urn, r]));
-  return resources.map((r) => {
-    const providerUrn =
-      r.provider === undefined ? undefined : r.provider.slice(0, r.provider.lastIndexOf("::"));
-    const provider = providerUrn === undefined ? undefined : byUrn.get(providerUrn);
-    return {
-      urn: r.urn,
-      type: r.type,
-      name: r.name,
-      props: engineUnknowns(r.inputs) as Record<string, unknown>,
-      protect: r.protect,
-      ...(r.parent === undefined ? {} : { parent: r.parent }),
-      ...(provider
-        ? {
-            provider: {
-              urn: provider.urn,
-              type: provider.type,
-              name: provider.name,
-              props: engineUnknowns(provider.inputs) as Record<string, unknown>,
-            },
-          }
-        : {}),
-      dependencies: r.dependencies,
-      propertyDependencies: r.propertyDependencies,
-    };
-  });
-}
-
 /** Reads and checks a `--policy-pack-config` file: JSON, known rule names, known levels. */
 export function readPolicyConfig(file: string): PolicyPackConfig {
   let parsed: unknown;
@@ -145,8 +103,12 @@ const sdkConfigErrors = [
   "ConfigPatternError",
 ];
 
-/** Classifies an error the synthesis raised: stack configuration (2) or the program's own failure (3). */
-function programFailure(e: unknown, stack: string): CheckError {
+/**
+ * Classifies an error the synthesis raised: stack configuration (2) or the program's own failure (3). This
+ * program's config schema (zod) loads only here, on failure: another program never needs it.
+ */
+async function programFailure(e: unknown, stack: string): Promise<CheckError> {
+  const { ConfigValidationError } = await import("../config/load.js");
   if (e instanceof CheckError) return e;
   if (e instanceof ProgramSdkError) return new CheckError(e.message, exitCodes.usage);
   const error = e instanceof Error ? e : new Error(String(e));
@@ -195,11 +157,11 @@ export async function runPolicyCheck(opts: PolicyCheckOptions): Promise<PolicyCh
       ...(opts.configOverrides ? { configOverrides: opts.configOverrides } : {}),
     });
   } catch (e) {
-    throw programFailure(e, opts.stack);
+    throw await programFailure(e, opts.stack);
   }
   let findings: Finding[];
   try {
-    findings = await evaluatePack(selected, toRecords(synthesis.resources), config);
+    findings = await evaluatePack(selected, synthesis.resources, config);
   } catch (e) {
     if (e instanceof PolicyRunError) throw new CheckError(`the check failed: ${e.message}`, exitCodes.failed);
     throw e;

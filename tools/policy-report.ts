@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import type { Log, ReportingDescriptor, Result } from "sarif";
-import type { Finding } from "../policies/lib/emulator";
+import type { Finding } from "../offline/policy-engine/emulator";
 import type { Rule } from "../policies/rules";
 
 /** What the formats need from one check. */

@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { releaseSchema } from "../config/release";
 import { httpPackageDigester, type PackageDigester, verifyPackage } from "../promotion/integrity";
-import { loadStackConfig } from "./harness";
+import { loadStackConfig } from "../offline/runtime/harness";
 
 /** Verifies every package `stack`'s committed config names; returns one line per package, failures first. */
 export async function verifyStackRelease(

@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { Api, type ApiArgs } from "../../components/api";
 import type { ReleaseConfig } from "../../config/release";
-import { FAKE_SUBSCRIPTION } from "../../tools/fakes";
+import { FAKE_SUBSCRIPTION } from "../../offline/runtime/fakes";
 import {
-  type RecordedResource,
+  type ResourceRecord,
   type SynthesisResult,
   countByType,
   ofType,
@@ -110,10 +110,10 @@ function build(stack: Stack, override: Partial<ApiArgs> = {}, release?: Partial<
 }
 
 type Setting = { name: string; value: unknown };
-const settingsOf = (r: RecordedResource) => (r.inputs.siteConfig as { appSettings: Setting[] }).appSettings;
-const setting = (r: RecordedResource, name: string) => settingsOf(r).find((s) => s.name === name)?.value;
-const siteConfigOf = (r: RecordedResource) => r.inputs.siteConfig as Record<string, unknown>;
-const isSecretAt = (r: RecordedResource, path: string) =>
+const settingsOf = (r: ResourceRecord) => (r.inputs.siteConfig as { appSettings: Setting[] }).appSettings;
+const setting = (r: ResourceRecord, name: string) => settingsOf(r).find((s) => s.name === name)?.value;
+const siteConfigOf = (r: ResourceRecord) => r.inputs.siteConfig as Record<string, unknown>;
+const isSecretAt = (r: ResourceRecord, path: string) =>
   r.secretPaths.some((p) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`));
 const apps = (res: SynthesisResult) => [
   ...ofType(res, "azure-native:web:WebApp"),

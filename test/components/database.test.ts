@@ -9,7 +9,7 @@ import {
   ofType,
   parentName,
   record,
-  type RecordedResource,
+  type ResourceRecord,
   type SynthesisResult,
 } from "../support/index";
 
@@ -409,7 +409,7 @@ describe("Database", () => {
       "webapp-platform:database:DatabaseObjects": 1,
     });
     const children = staging.resources.filter(
-      (r: RecordedResource) => r.type !== "pulumi:pulumi:Stack" && r.name !== "db",
+      (r: ResourceRecord) => r.type !== "pulumi:pulumi:Stack" && r.name !== "db",
     );
     for (const r of children) {
       expect(r.name.startsWith("db-")).toBe(true);

@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { synthesize, type RecordedResource } from "../../tools/harness";
+import type { ResourceRecord } from "../../offline/record";
+import { synthesize } from "../../offline/runtime/harness";
 import {
   asRole,
   createProbeTable,
@@ -24,7 +25,7 @@ const ROOT = path.resolve(__dirname, "../..");
 const ADMIN_PASSWORD = "Adm1n-local-only-Passw0rd";
 
 interface Applied {
-  readonly record: RecordedResource;
+  readonly record: ResourceRecord;
   readonly id: string;
   outs: Record<string, unknown>;
   /** Statements (other than catalog reads and locks) the create sent. */
@@ -32,7 +33,7 @@ interface Applied {
 }
 
 /** The recorded inputs as the engine sends them: secret inputs wrapped in the secret envelope. */
-function engineInputs(r: RecordedResource): Record<string, unknown> {
+function engineInputs(r: ResourceRecord): Record<string, unknown> {
   const inputs = { ...r.inputs };
   for (const p of r.secretPaths) if (!p.includes(".")) inputs[p] = secret(inputs[p]);
   return inputs;

@@ -14,7 +14,7 @@ import { LogAnalyticsMetrics } from "../../promotion/gates/metrics";
 import { PulumiStackDriver } from "../../promotion/pulumi-driver";
 import type { StackDriver } from "../../promotion/stack";
 import { VercelRollingRelease } from "../../promotion/vercel";
-import { FakePackages } from "../../promotion/sim";
+import { FakePackages } from "../../offline/promotion-sim/sim";
 import type { Artifact } from "../../config/release";
 import type { PackageDigester } from "../../promotion/integrity";
 

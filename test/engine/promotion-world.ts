@@ -8,7 +8,7 @@ import path from "node:path";
 import type { ReleaseConfig } from "../../config/release";
 import { PulumiStackDriver } from "../../promotion/pulumi-driver";
 import type { StackOutputs } from "../../promotion/stack";
-import { FakeVercelApi, startVercelFake } from "../../tools/vercel-fake";
+import { FakeVercelApi, startVercelFake } from "../../offline/promotion-sim/vercel-fake";
 import { CompressedClock, rigController, VERCEL_TOKEN } from "./promotion-rig";
 import { startPostgres, type PostgresServer } from "./postgres";
 import { exportStack, initStack, repoRoot, Workspace, type RunResult as CliResult } from "./support";

@@ -2,7 +2,7 @@ import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import * as rules from "../../policies/rules/azurePostgresql";
-import { unknownString } from "../../policies/lib/sdkInternals";
+import { unknownString } from "../../offline/policy-engine/sdk-internals";
 import { check, StackFixture, stackOutcome, stackViolations, violationsOf } from "./helpers";
 
 const server = (): Record<string, unknown> => ({

@@ -5,10 +5,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { unknownString } from "../../policies/lib/sdkInternals";
-import { synthesize } from "../../tools/harness";
-import { runPolicyCheck, toRecords } from "../../tools/policy-check";
-import { ownSdk, sdkFor } from "../../tools/program-sdk";
+import { unknownString } from "../../offline/policy-engine/sdk-internals";
+import { synthesize } from "../../offline/runtime/harness";
+import { runPolicyCheck } from "../../tools/policy-check";
+import { engineView } from "../../offline/policy-engine/emulator";
+import { ownSdk, sdkFor } from "../../offline/runtime/program-sdk";
 
 const fixtures = path.join(__dirname, "../fixtures");
 const older = path.join(fixtures, "older-azure-native");
@@ -32,8 +33,8 @@ describe("programs of other shapes", () => {
       stack: "dev",
       unfaked: "unknown",
     });
-    const nic = toRecords(synthesis.resources).find((r) => r.name === "vm-nic");
-    expect(nic?.props["ipConfigurations"]).toEqual([
+    const nic = synthesis.resources.find((r) => r.name === "vm-nic");
+    expect(engineView(nic?.inputs["ipConfigurations"])).toEqual([
       {
         name: "primary",
         subnet: { id: unknownString },

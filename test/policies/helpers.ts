@@ -1,11 +1,11 @@
 import type { PolicyPackConfig, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import {
   type PolicyOutcome,
-  type ResourceRecord,
   runRemediation,
   runResourcePolicy,
   runStackPolicy,
-} from "../../policies/lib/emulator";
+} from "../../offline/policy-engine/emulator";
+import { resourceRecord, type ResourceRecord } from "../../offline/record";
 import { typeToken } from "../../policies/lib/rule";
 
 /** A resource class as tests name it (anything with a `__pulumiType`). */
@@ -17,8 +17,6 @@ export interface FixtureOptions {
   readonly name?: string;
   /** The `protect` option. */
   readonly protect?: boolean;
-  /** Provider resource. */
-  readonly provider?: ResourceRecord["provider"];
 }
 
 function tokenOf(cls: AnyClass): string {
@@ -38,14 +36,13 @@ export function resource(
 ): ResourceRecord {
   const type = tokenOf(cls);
   const name = opts.name ?? `${type.split(":").pop() ?? "r"}-0`;
-  return {
+  return resourceRecord({
     urn: urnOf(type, name),
     type,
     name,
-    props,
+    inputs: props,
     protect: opts.protect ?? false,
-    ...(opts.provider ? { provider: opts.provider } : {}),
-  };
+  });
 }
 
 /** Runs a resource policy on one resource the way the SDK's analyze RPC does. */
@@ -153,16 +150,16 @@ export class StackFixture {
       const dependencies = [
         ...new Set([...Object.values(propertyDependencies).flat(), ...(e.opts.dependsOn ?? []).map(urn)]),
       ];
-      return {
+      return resourceRecord({
         urn: urn(name),
         type: tokenOf(e.cls),
         name,
-        props: e.props,
+        inputs: e.props,
         protect: e.opts.protect ?? false,
         ...(e.opts.parent === undefined ? {} : { parent: urn(e.opts.parent) }),
         dependencies,
         propertyDependencies,
-      };
+      });
     });
   }
 }

@@ -5,7 +5,7 @@ import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as web from "@pulumi/azure-native/web";
 import { describe, expect, it } from "vitest";
 import * as m from "../../policies/rules/monitoring";
-import { unknownString } from "../../policies/lib/sdkInternals";
+import { unknownString } from "../../offline/policy-engine/sdk-internals";
 import { expectCase, type RuleCase, StackFixture, stackOutcome, stackViolations } from "./helpers";
 
 const component = {

@@ -11,7 +11,7 @@ import * as ac from "../../policies/rules/appConfiguration";
 import * as cc from "../../policies/rules/crossCutting";
 import * as net from "../../policies/rules/network";
 import * as vc from "../../policies/rules/vercel";
-import { unknownObject } from "../../policies/lib/sdkInternals";
+import { unknownObject } from "../../offline/policy-engine/sdk-internals";
 import { expectCase, remediate, type RuleCase, StackFixture, stackOutcome, stackViolations } from "./helpers";
 
 const store = {

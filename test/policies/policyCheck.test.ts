@@ -1,9 +1,10 @@
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { evaluatePack, type ResourceRecord } from "../../policies/lib/emulator";
+import { evaluatePack } from "../../offline/policy-engine/emulator";
+import { resourceRecord, type ResourceRecord } from "../../offline/record";
 import { rules } from "../../policies/rules";
-import { readPolicyConfig, runPolicyCheck, toRecords } from "../../tools/policy-check";
-import { synthesize } from "../../tools/harness";
+import { readPolicyConfig, runPolicyCheck } from "../../tools/policy-check";
+import { synthesize } from "../../offline/runtime/harness";
 
 const root = path.join(__dirname, "../..");
 const configFor = (stack: string) => readPolicyConfig(path.join(root, "policies/config", `${stack}.json`));
@@ -39,7 +40,7 @@ describe("offline policy check of the committed stacks", () => {
 describe("insecure variants of the production program fail with the expected rule", () => {
   let records: ResourceRecord[];
   beforeAll(async () => {
-    records = toRecords((await synthesize({ programDir: root, stack: "production" })).resources);
+    records = (await synthesize({ programDir: root, stack: "production" })).resources;
   });
 
   it("the unmodified synthesis passes", async () =>
@@ -48,7 +49,7 @@ describe("insecure variants of the production program fail with the expected rul
   it("a public database server fails postgresql-server-disallow-public-network-access", async () => {
     const variant = mutate(records, "database-server", (r) => ({
       ...r,
-      props: { ...r.props, network: { publicNetworkAccess: "Enabled" } },
+      inputs: { ...r.inputs, network: { publicNetworkAccess: "Enabled" } },
     }));
     expect(await mandatory(variant, "production")).toContain(
       "postgresql-server-disallow-public-network-access",
@@ -57,7 +58,7 @@ describe("insecure variants of the production program fail with the expected rul
 
   it("a wildcard CORS origin fails web-webapp-disallow-cors-wildcard", async () => {
     const variant = mutate(records, "api-site", (r) => {
-      const siteConfig = r.props["siteConfig"] as { cors?: { allowedOrigins?: string[] } };
+      const siteConfig = r.inputs["siteConfig"] as { cors?: { allowedOrigins?: string[] } };
       siteConfig.cors = { allowedOrigins: ["*"] };
       return r;
     });
@@ -68,7 +69,7 @@ describe("insecure variants of the production program fail with the expected rul
 
   it("a plaintext secret app setting fails web-webapp-enforce-keyvault-references", async () => {
     const variant = mutate(records, "api-site", (r) => {
-      const siteConfig = r.props["siteConfig"] as { appSettings: { name: string; value: string }[] };
+      const siteConfig = r.inputs["siteConfig"] as { appSettings: { name: string; value: string }[] };
       siteConfig.appSettings.push({ name: "JWT_SECRET", value: "not-so-secret" });
       return r;
     });
@@ -77,7 +78,7 @@ describe("insecure variants of the production program fail with the expected rul
 
   it("TLS 1.0 on the API fails web-webapp-configure-min-tls", async () => {
     const variant = mutate(records, "api-site", (r) => {
-      (r.props["siteConfig"] as { minTlsVersion?: string }).minTlsVersion = "1.0";
+      (r.inputs["siteConfig"] as { minTlsVersion?: string }).minTlsVersion = "1.0";
       return r;
     });
     expect(await mandatory(variant, "production")).toContain("web-webapp-configure-min-tls");
@@ -91,7 +92,7 @@ describe("insecure variants of the production program fail with the expected rul
   it("a literal administrator password fails postgresql-server-enforce-password-from-generator", async () => {
     const variant = mutate(records, "database-server", (r) => ({
       ...r,
-      props: { ...r.props, administratorLoginPassword: "Passw0rd!" },
+      inputs: { ...r.inputs, administratorLoginPassword: "Passw0rd!" },
       propertyDependencies: { ...r.propertyDependencies, administratorLoginPassword: [] },
     }));
     expect(await mandatory(variant, "production")).toContain(
@@ -107,12 +108,12 @@ describe("insecure variants of the production program fail with the expected rul
   it("the retired Azure Cache for Redis type fails redis-cache-disallow-retired-type", async () => {
     const variant = [
       ...records,
-      {
+      resourceRecord({
         urn: "urn:pulumi:production::webapp-platform::azure-native:redis:Redis::legacy",
         type: "azure-native:redis:Redis",
         name: "legacy",
-        props: {},
-      },
+        inputs: {},
+      }),
     ];
     expect(await mandatory(variant, "production")).toContain("redis-cache-disallow-retired-type");
   });

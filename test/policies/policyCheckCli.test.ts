@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as network from "@pulumi/azure-native/network";
 import type { Log } from "sarif";
-import { record } from "../../tools/harness";
+import { record } from "../../offline/runtime/harness";
 import { exitCodes, main, runPolicyCheck } from "../../tools/policy-check";
 import { formatSarif } from "../../tools/policy-report";
 

@@ -3,7 +3,7 @@ import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import * as rules from "../../policies/rules/postgresqlDatabase";
-import { unknownString } from "../../policies/lib/sdkInternals";
+import { unknownString } from "../../offline/policy-engine/sdk-internals";
 import { check, expectCase, type RuleCase, StackFixture, stackOutcome, stackViolations } from "./helpers";
 
 const role = { name: "app", login: true, connectionLimit: 40, password: "x" };

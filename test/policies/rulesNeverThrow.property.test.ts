@@ -9,12 +9,11 @@ import {
   runResourcePolicy,
   runStackPolicy,
   stackValidationArgs,
-  type ResourceRecord,
-} from "../../policies/lib/emulator";
-import { unknownSentinels } from "../../policies/lib/sdkInternals";
+} from "../../offline/policy-engine/emulator";
+import { resourceRecord, type ResourceRecord } from "../../offline/record";
+import { unknownSentinels } from "../../offline/policy-engine/sdk-internals";
 import { rules, type Rule } from "../../policies/rules";
-import { toRecords } from "../../tools/policy-check";
-import { synthesize } from "../../tools/harness";
+import { synthesize } from "../../offline/runtime/harness";
 import * as path from "node:path";
 
 /** A property path: keys, with `*` for "any element of an array". */
@@ -120,7 +119,7 @@ async function discover(rule: Rule, seeds: readonly ResourceRecord[], stack: boo
     for (const r of fresh.filter((x) => x.path.length < 6)) {
       for (const filler of [{}, [{}]]) {
         const variant = seeds.map((s) =>
-          s.type === r.type ? { ...s, props: setAt(s.props, r.path, filler) } : s,
+          s.type === r.type ? { ...s, inputs: setAt(s.inputs, r.path, filler) } : s,
         );
         next.push(...(await tracedReads(rule, stack ? variant : variant.filter((s) => s.type === r.type))));
       }
@@ -148,8 +147,8 @@ const badValue = fc.oneof(
 let seeds: ResourceRecord[];
 beforeAll(async () => {
   // The real program's records are the seeds: they reach the deep paths rules read on this platform's resources.
-  const production = toRecords((await synthesize({ programDir: root, stack: "production" })).resources);
-  const staging = toRecords((await synthesize({ programDir: root, stack: "staging" })).resources);
+  const production = (await synthesize({ programDir: root, stack: "production" })).resources;
+  const staging = (await synthesize({ programDir: root, stack: "staging" })).resources;
   seeds = [
     ...production,
     ...staging.map((r) => ({ ...r, urn: `${r.urn}-staging`, name: `${r.name}-staging` })),
@@ -158,7 +157,9 @@ beforeAll(async () => {
 
 /** One resource with no inputs per type token. */
 const emptyOf = (types: readonly string[]): ResourceRecord[] =>
-  types.map((type) => ({ urn: `urn:pulumi:test::fuzz::${type}::empty`, type, name: "empty", props: {} }));
+  types.map((type) =>
+    resourceRecord({ urn: `urn:pulumi:test::fuzz::${type}::empty`, type, name: "empty", inputs: {} }),
+  );
 
 /** Seeds a resource rule runs on: the real program's records of its types, plus an empty one of each type. */
 function resourceSeeds(rule: Rule): ResourceRecord[] {
@@ -175,7 +176,7 @@ function topLevelReads(rule: Rule, base: readonly ResourceRecord[]): Read[] {
   const subjects = base.filter((r) => rule.subjectTypes.length === 0 || rule.subjectTypes.includes(r.type));
   const reads = new Map<string, Read>();
   for (const r of subjects) {
-    for (const key of Object.keys(r.props).length > 0 ? Object.keys(r.props) : ["name"]) {
+    for (const key of Object.keys(r.inputs).length > 0 ? Object.keys(r.inputs) : ["name"]) {
       const read = { type: r.type, path: [key] };
       reads.set(keyOf(read), read);
     }
@@ -208,15 +209,15 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
                 ? records
                 : [
                     ...records,
-                    {
+                    resourceRecord({
                       urn: `urn:pulumi:test::fuzz::${read.type}::added`,
                       type: read.type,
                       name: "added",
-                      props: {},
-                    },
+                      inputs: {},
+                    }),
                   ];
               records = target.map((r) =>
-                r.type === read.type ? { ...r, props: setAt(r.props, read.path, value) } : r,
+                r.type === read.type ? { ...r, inputs: setAt(r.inputs, read.path, value) } : r,
               );
             }
             if (stack) {
@@ -242,12 +243,12 @@ describe("an input of the wrong type fails closed", () => {
     expect(isResourcePolicy(rule)).toBe(true);
     const outcome = await runResourcePolicy(
       rule as Parameters<typeof runResourcePolicy>[0],
-      {
+      resourceRecord({
         urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
         type: "postgresql:index/grant:Grant",
         name: "app-read",
-        props: { role: null, database: "shop", objectType: "table", privileges: ["SELECT"] },
-      },
+        inputs: { role: null, database: "shop", objectType: "table", privileges: ["SELECT"] },
+      }),
       {},
     );
     expect(outcome.violations.map((v) => v.message)).toEqual([

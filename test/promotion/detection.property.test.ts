@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { detectionSeconds, rolloutSchema } from "../../config/rollout";
 import { requiredSamples } from "../../promotion/bake";
-import type { Fault } from "../../promotion/sim";
+import type { Fault } from "../../offline/promotion-sim/sim";
 import { planInput, scenario } from "./helpers";
 
 const validPlan = planInput

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach } from "vitest";
 import type { RolloutInput } from "../../config/rollout";
-import { buildScenario, type Fault, type ScenarioOptions } from "../../promotion/sim";
+import { buildScenario, type Fault, type ScenarioOptions } from "../../offline/promotion-sim/sim";
 import type { ReleaseConfig } from "../../config/release";
 
 const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { PromotionController } from "../../promotion/controller";
 import { httpHealthProbe } from "../../promotion/gates/health";
 import { buildQuery, LogAnalyticsMetrics, parseResponse } from "../../promotion/gates/metrics";
 import { VercelRollingRelease } from "../../promotion/vercel";
-import { FakeVercelApi, startVercelFake } from "../../tools/vercel-fake";
+import { FakeVercelApi, startVercelFake } from "../../offline/promotion-sim/vercel-fake";
 import { gateQueryResult } from "../engine/telemetry-fake";
 import { scenario, shape } from "./helpers";
 

@@ -3,9 +3,9 @@ import { readdirSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { VirtualClock } from "../../promotion/clock";
+import { VirtualClock } from "../../offline/promotion-sim/virtual-clock";
 import { FileLock } from "../../promotion/lock";
-import type { MemoryStateStore } from "../../promotion/sim";
+import type { MemoryStateStore } from "../../offline/promotion-sim/sim";
 import { scenario, tempDir } from "./helpers";
 
 /** Starts `n` contender processes, releases them at once, and returns each one's line. */

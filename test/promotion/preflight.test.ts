@@ -5,7 +5,7 @@ import { exitCodes } from "../../promotion/controller";
 import { policyFor } from "../../promotion/cli";
 import { maintenanceWindowRefusal } from "../../promotion/preflight";
 import { policyCollector } from "../../promotion/pulumi-driver";
-import { artifact, stagingRolloutInput } from "../../promotion/sim";
+import { artifact, stagingRolloutInput } from "../../offline/promotion-sim/sim";
 import { scenario, shape } from "./helpers";
 
 function untouched(s: ReturnType<typeof scenario>): void {

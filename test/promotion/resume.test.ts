@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { exitCodes } from "../../promotion/controller";
 import { PromotionController } from "../../promotion/controller";
 import { FileLock } from "../../promotion/lock";
-import { Crasher, type Fault, type MemoryStateStore } from "../../promotion/sim";
+import { Crasher, type Fault, type MemoryStateStore } from "../../offline/promotion-sim/sim";
 import { deadPid, faultAtStage, scenario, shape } from "./helpers";
 
 /** Runs a promotion that crashes at step `crashAt`, then a second process's rerun; returns both views. */

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { detectionSeconds, rolloutDefaults, rolloutSchema, type RolloutInput } from "../../config/rollout";
-import { stagingRolloutInput } from "../../promotion/sim";
+import { stagingRolloutInput } from "../../offline/promotion-sim/sim";
 import { parseRollout } from "../../promotion/stack";
 import { planInput } from "./helpers";
 

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { Naming } from "../../components/naming";
 import { parseStackConfig } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
-import { loadStackConfig } from "../../tools/harness";
+import { loadStackConfig } from "../../offline/runtime/harness";
 
 /** Repository root (holds Pulumi.yaml and the stack files). */
 export const ROOT = path.resolve(__dirname, "../..");

@@ -1,25 +1,27 @@
 import { expect } from "vitest";
-import type { RecordedResource, SynthesisResult } from "../../tools/harness";
+import type { ResourceRecord } from "../../offline/record";
+import type { SynthesisResult } from "../../offline/runtime/harness";
 
-export { record, synthesize } from "../../tools/harness";
-export type { RecordedResource, SynthesisResult } from "../../tools/harness";
+export { record, synthesize } from "../../offline/runtime/harness";
+export type { ResourceRecord } from "../../offline/record";
+export type { SynthesisResult } from "../../offline/runtime/harness";
 
 /** Every registration of `type` (optionally only those whose logical name ends with `nameSuffix`). */
 export function ofType(
-  result: SynthesisResult | RecordedResource[],
+  result: SynthesisResult | ResourceRecord[],
   type: string,
   nameSuffix?: string,
-): RecordedResource[] {
+): ResourceRecord[] {
   const list = Array.isArray(result) ? result : result.resources;
   return list.filter((r) => r.type === type && (nameSuffix === undefined || r.name.endsWith(nameSuffix)));
 }
 
 /** The one registration of `type` (and name suffix); throws with the candidates when there is not exactly one. */
 export function one(
-  result: SynthesisResult | RecordedResource[],
+  result: SynthesisResult | ResourceRecord[],
   type: string,
   nameSuffix?: string,
-): RecordedResource {
+): ResourceRecord {
   const found = ofType(result, type, nameSuffix);
   if (found.length !== 1) {
     throw new Error(
@@ -30,7 +32,7 @@ export function one(
 }
 
 /** Counts registrations by type token. */
-export function countByType(result: SynthesisResult | RecordedResource[]): Record<string, number> {
+export function countByType(result: SynthesisResult | ResourceRecord[]): Record<string, number> {
   const list = Array.isArray(result) ? result : result.resources;
   const counts: Record<string, number> = {};
   for (const r of list) counts[r.type] = (counts[r.type] ?? 0) + 1;
@@ -38,7 +40,7 @@ export function countByType(result: SynthesisResult | RecordedResource[]): Recor
 }
 
 /** The parent URN's logical name (last URN segment), or undefined. */
-export function parentName(r: RecordedResource): string | undefined {
+export function parentName(r: ResourceRecord): string | undefined {
   return r.parent?.split("::").pop();
 }
 

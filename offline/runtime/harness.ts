@@ -5,42 +5,15 @@ import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import * as rpc from "@pulumi/pulumi/runtime/rpc";
 import * as YAML from "yaml";
-import { STACK_FILE_ENV } from "../config/stack-file";
+import { STACK_FILE_ENV } from "../../config/stack-file";
 import { fakeCall, fakePreviewState, fakeResource } from "./fakes";
 import { ownSdk, type PulumiSdk, sdkFor } from "./program-sdk";
-
-/** One resource registration as the engine would receive it. */
-export interface RecordedResource {
-  /** The resource's URN. */
-  readonly urn: string;
-  /** Type token, e.g. `azure-native:keyvault:Vault`. */
-  readonly type: string;
-  /** Logical name. */
-  readonly name: string;
-  /** True for provider-managed resources, false for components. */
-  readonly custom: boolean;
-  /** Parent URN, if any. */
-  readonly parent?: string;
-  /** Provider reference (`urn::id`) as the engine sees it, if an explicit provider was set. */
-  readonly provider?: string;
-  /** The `protect` resource option. */
-  readonly protect: boolean;
-  /** URNs this resource depends on. */
-  readonly dependencies: string[];
-  /** Input property name to the URNs its value came from. */
-  readonly propertyDependencies: Record<string, string[]>;
-  /** Inputs with secrets unwrapped; values unknown in a preview are the SDK's unknown sentinel. */
-  readonly inputs: Record<string, unknown>;
-  /** Dotted paths of inputs that were Pulumi secrets. */
-  readonly secretPaths: string[];
-  /** Where the program declared the resource (file URI, 1-based line), when the SDK reports it. */
-  readonly source?: { readonly uri: string; readonly line: number };
-}
+import { isSdkUnknown, type ResourceRecord } from "../record";
 
 /** Everything a synthesis produced. */
 export interface SynthesisResult {
   /** Registrations in the order the engine received them. */
-  readonly resources: RecordedResource[];
+  readonly resources: ResourceRecord[];
   /** Stack outputs, with secrets unwrapped. */
   readonly outputs: Record<string, unknown>;
   /** Dotted paths of stack outputs that are secrets. */
@@ -149,15 +122,6 @@ export function loadStackConfig(
   return { config, secretKeys };
 }
 
-/** True for the SDK's unknown value (checked by its RTTI flag, so it holds for any SDK instance). */
-export function isSdkUnknown(value: unknown): boolean {
-  return (
-    value !== null &&
-    typeof value === "object" &&
-    (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true
-  );
-}
-
 function unwrap(value: unknown, at: string, secretPaths: string[]): unknown {
   if (rpc.isRpcSecret(value)) {
     secretPaths.push(at);
@@ -215,10 +179,10 @@ interface MonitorInternals {
 function recordingMonitor(
   sdk: PulumiSdk,
   mocks: ConstructorParameters<PulumiSdk["MockMonitor"]>[0],
-): { monitor: InstanceType<PulumiSdk["MockMonitor"]>; recorded: RecordedResource[] } {
+): { monitor: InstanceType<PulumiSdk["MockMonitor"]>; recorded: ResourceRecord[] } {
   const monitor = new sdk.MockMonitor(mocks);
   const internals = monitor as unknown as MonitorInternals;
-  const recorded: RecordedResource[] = [];
+  const recorded: ResourceRecord[] = [];
   const register = internals.registerResource.bind(monitor);
   const invoke = internals.invoke.bind(monitor);
   internals.registerResource = async (req, callback) => {
@@ -303,7 +267,7 @@ export interface RecordOptions {
 /** A synthesis that may have failed: the registrations the engine received before it ended, and its error. */
 export interface SynthesisAttempt {
   /** Registrations in the order the engine received them (the root Stack first), also when the program threw. */
-  readonly resources: RecordedResource[];
+  readonly resources: ResourceRecord[];
   /** What the program threw, if it failed. */
   readonly error?: unknown;
 }
@@ -325,7 +289,7 @@ export async function record(fn: () => unknown, opts: RecordOptions = {}): Promi
 
 /** One recorded run: what the engine received, the program's result and outputs, and its failure if any. */
 interface RecordedRun {
-  readonly resources: RecordedResource[];
+  readonly resources: ResourceRecord[];
   readonly outputs: Record<string, unknown>;
   readonly secretOutputs: string[];
   readonly unfakedCalls: string[];

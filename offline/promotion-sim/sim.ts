@@ -1,14 +1,20 @@
 import { createHash } from "node:crypto";
-import type { Artifact, ReleaseConfig } from "../config/release";
-import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../config/rollout";
-import { VirtualClock } from "./clock";
-import { PromotionController, type ControllerDeps } from "./controller";
-import type { HealthProbe, HealthResult } from "./gates/health";
-import type { PackageDigester } from "./integrity";
-import type { MetricsQuery, MetricsResult, MetricsSource } from "./gates/metrics";
-import type { OperationResult, PolicyOptions, StackDriver, StackOutputs, UpdateRecord } from "./stack";
-import type { PromotionState, StateStore } from "./state";
-import type { FrontendRollout, FrontendStatus } from "./vercel";
+import type { Artifact, ReleaseConfig } from "../../config/release";
+import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../../config/rollout";
+import { VirtualClock } from "./virtual-clock";
+import { PromotionController, type ControllerDeps } from "../../promotion/controller";
+import type { HealthProbe, HealthResult } from "../../promotion/gates/health";
+import type { PackageDigester } from "../../promotion/integrity";
+import type { MetricsQuery, MetricsResult, MetricsSource } from "../../promotion/gates/metrics";
+import type {
+  OperationResult,
+  PolicyOptions,
+  StackDriver,
+  StackOutputs,
+  UpdateRecord,
+} from "../../promotion/stack";
+import type { PromotionState, StateStore } from "../../promotion/state";
+import type { FrontendRollout, FrontendStatus } from "../../promotion/vercel";
 
 /**
  * In-memory stand-ins for the stacks, gates and Vercel, for the test suite and the benchmark. Nothing here
@@ -194,7 +200,7 @@ export interface FakeDeployment {
 }
 
 /**
- * A fake Vercel project with a rolling release, strict like the REST API (see `tools/vercel-fake.ts` for the
+ * A fake Vercel project with a rolling release, strict like the REST API (see `offline/promotion-sim/vercel-fake.ts` for the
  * HTTP shapes): deployments belong to one project, ids it does not know or of another project are refused.
  */
 export class FakeFrontend implements FrontendRollout {

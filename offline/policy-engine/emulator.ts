@@ -11,38 +11,29 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { unknownCheckingProxy, UnknownValueError } from "./sdkInternals";
 import type { Resource } from "@pulumi/pulumi";
+import { UnknownValueError } from "../../policies/lib/sdkInternals";
+import { isSdkUnknown, providerUrn, type ResourceRecord } from "../record";
+import { unknownCheckingProxy, unknownString } from "./sdk-internals";
 
 /**
- * One resource as the engine hands it to a policy pack: type, name, URN, inputs (secrets unwrapped, unknowns as
- * the SDK's sentinels), options, provider and dependency graph by URN.
+ * Evaluates the CrossGuard pack offline the way the engine does: it builds the policy SDK's validation args from
+ * {@link ResourceRecord}s (props in the SDK's unknown-checking proxy, unknowns as the engine's sentinels, options,
+ * provider and dependency graph) and runs every enabled policy, remediations first.
  */
-export interface ResourceRecord {
-  /** The resource URN. */
-  readonly urn: string;
-  /** The type token. */
-  readonly type: string;
-  /** The Pulumi resource name. */
-  readonly name: string;
-  /** Inputs (or, for stack policies during an update, outputs). */
-  readonly props: Record<string, unknown>;
-  /** The `protect` option. */
-  readonly protect?: boolean;
-  /** Parent URN. */
-  readonly parent?: string;
-  /** The provider resource, when known. */
-  readonly provider?: {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    readonly props: Record<string, unknown>;
-  };
-  /** URNs the resource depends on. */
-  readonly dependencies?: readonly string[];
-  /** Input property to the URNs it was derived from. */
-  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+
+/** A record's inputs as the engine hands them to a policy pack: the SDK's unknown values as the engine's sentinel. */
+export function engineView(value: unknown): unknown {
+  if (isSdkUnknown(value)) return unknownString;
+  if (Array.isArray(value)) return value.map(engineView);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, engineView(v)]));
+  }
+  return value;
 }
+
+const propsOf = (record: ResourceRecord): Record<string, unknown> =>
+  engineView(record.inputs) as Record<string, unknown>;
 
 /** What one policy said about one resource or the stack. */
 export interface PolicyOutcome {
@@ -117,19 +108,26 @@ function options(record: ResourceRecord): PolicyResourceOptions {
   };
 }
 
-function providerOf(record: ResourceRecord): PolicyProviderResource | undefined {
-  const p = record.provider;
-  return p
-    ? { type: p.type, name: p.name, urn: p.urn, props: unknownCheckingProxy(deepCopy(p.props)) }
-    : undefined;
+/** The record's explicit provider, found among `stack` by the URN of its reference. */
+function providerOf(
+  record: ResourceRecord,
+  stack: readonly ResourceRecord[],
+): PolicyProviderResource | undefined {
+  const urn = record.provider === undefined ? undefined : providerUrn(record.provider);
+  const p = urn === undefined ? undefined : stack.find((r) => r.urn === urn);
+  return p ? { type: p.type, name: p.name, urn: p.urn, props: unknownCheckingProxy(propsOf(p)) } : undefined;
 }
 
-/** Builds `ResourceValidationArgs` the way the policy SDK's analyze RPC does (props in `unknownCheckingProxy`). */
+/**
+ * Builds `ResourceValidationArgs` the way the policy SDK's analyze RPC does (props in `unknownCheckingProxy`); the
+ * provider is looked up in `stack`.
+ */
 export function resourceValidationArgs(
   record: ResourceRecord,
   policyConfig: Record<string, unknown> = {},
+  stack: readonly ResourceRecord[] = [],
 ): ResourceValidationArgs {
-  const props = unknownCheckingProxy(deepCopy(record.props));
+  const props = unknownCheckingProxy(propsOf(record));
   const args: ResourceValidationArgs = {
     type: record.type,
     props,
@@ -144,7 +142,7 @@ export function resourceValidationArgs(
     getConfig: <T extends object>() => deepCopy(policyConfig) as T,
     notApplicable: throwNotApplicable,
   };
-  const provider = providerOf(record);
+  const provider = providerOf(record, stack);
   if (provider) {
     args.provider = provider;
   }
@@ -158,7 +156,7 @@ export function stackValidationArgs(
 ): StackValidationArgs {
   const byUrn = new Map<string, PolicyResource>();
   const resources = records.map((record) => {
-    const props = unknownCheckingProxy(deepCopy(record.props));
+    const props = unknownCheckingProxy(propsOf(record));
     const resource: PolicyResource = {
       type: record.type,
       props,
@@ -171,7 +169,7 @@ export function stackValidationArgs(
       asType: ((cls: unknown) =>
         isTypeOf(record.type, cls) ? props : undefined) as PolicyResource["asType"],
     };
-    const provider = providerOf(record);
+    const provider = providerOf(record, records);
     if (provider) {
       resource.provider = provider;
     }
@@ -239,11 +237,12 @@ export function isStackPolicy(p: Policies[number]): p is StackValidationPolicy {
   return "validateStack" in p;
 }
 
-/** Runs one resource policy against one resource; every validation function runs, as in the SDK. */
+/** Runs one resource policy against one resource of `stack`; every validation function runs, as in the SDK. */
 export async function runResourcePolicy(
   policy: ResourceValidationPolicy,
   record: ResourceRecord,
   config: PolicyPackConfig = {},
+  stack: readonly ResourceRecord[] = [],
 ): Promise<PolicyOutcome> {
   const violations: { message: string; urn?: string }[] = [];
   const outcome: { violations: typeof violations; notApplicable?: string; unknown?: string } = { violations };
@@ -258,7 +257,7 @@ export async function runResourcePolicy(
       return { violations, notApplicable: `Policy only applies to resources of type '${token}'` };
     }
     try {
-      await validate(resourceValidationArgs(record, configOf(policy.name, config)), (message) =>
+      await validate(resourceValidationArgs(record, configOf(policy.name, config), stack), (message) =>
         violations.push({ message, urn: record.urn }),
       );
     } catch (e) {
@@ -291,11 +290,12 @@ export async function runRemediation(
   policy: ResourceValidationPolicy,
   record: ResourceRecord,
   config: PolicyPackConfig = {},
+  stack: readonly ResourceRecord[] = [],
 ): Promise<Record<string, unknown> | undefined> {
   if (!policy.remediateResource) {
     return undefined;
   }
-  const args = resourceValidationArgs(record, configOf(policy.name, config));
+  const args = resourceValidationArgs(record, configOf(policy.name, config), stack);
   try {
     const result = await policy.remediateResource(args);
     return result === undefined ? undefined : deepCopy(unwrapProxy(result));
@@ -340,9 +340,9 @@ export async function evaluatePack(
     let current = record;
     for (const p of policies) {
       if (isResourcePolicy(p) && enforcementLevelOf(p, config) === "remediate") {
-        const fixed = await runRemediation(p, current, config);
+        const fixed = await runRemediation(p, current, config, records);
         if (fixed) {
-          const before = await runResourcePolicy(p, current, config);
+          const before = await runResourcePolicy(p, current, config, records);
           for (const v of before.violations) {
             findings.push({
               policy: p.name,
@@ -353,7 +353,7 @@ export async function evaluatePack(
               urn: record.urn,
             });
           }
-          current = { ...current, props: fixed };
+          current = { ...current, inputs: fixed };
         }
       }
     }
@@ -371,7 +371,7 @@ export async function evaluatePack(
       outcomes.push(await runStackPolicy(p, effective, config));
     } else if (isResourcePolicy(p)) {
       for (const record of effective) {
-        outcomes.push({ ...(await runResourcePolicy(p, record, config)), urn: record.urn });
+        outcomes.push({ ...(await runResourcePolicy(p, record, config, effective)), urn: record.urn });
       }
     }
     for (const o of outcomes) {
