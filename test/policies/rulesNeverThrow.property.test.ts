@@ -11,6 +11,7 @@ import {
   stackValidationArgs,
   type ResourceRecord,
 } from "../../policies/lib/emulator";
+import { resourceRule, withoutShapeNet } from "../../policies/lib/rule";
 import { unknownSentinels } from "../../policies/lib/sdkInternals";
 import { rules, type Rule } from "../../policies/rules";
 import { toRecords } from "../../tools/policy-check";
@@ -219,14 +220,17 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
                 r.type === read.type ? { ...r, props: setAt(r.props, read.path, value) } : r,
               );
             }
-            if (stack) {
-              await runStackPolicy(rule, records, {});
-            } else {
-              for (const record of records) {
-                await runResourcePolicy(rule, record, {});
-                await runRemediation(rule, record, {});
+            // The production net is off: a rule passes only if it handles every shape itself.
+            await withoutShapeNet(async () => {
+              if (stack) {
+                await runStackPolicy(rule, records, {});
+              } else {
+                for (const record of records) {
+                  await runResourcePolicy(rule, record, {});
+                  await runRemediation(rule, record, {});
+                }
               }
-            }
+            });
           },
         ),
         { numRuns: stack ? 25 : 60 },
@@ -237,21 +241,63 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
 });
 
 describe("an input of the wrong type fails closed", () => {
-  it("a grant whose role is null is a violation naming the rule and the read", async () => {
-    const rule = rules.find((r) => r.name === "postgresql-grant-disallow-public-or-all")!;
-    expect(isResourcePolicy(rule)).toBe(true);
-    const outcome = await runResourcePolicy(
-      rule as Parameters<typeof runResourcePolicy>[0],
-      {
-        urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
-        type: "postgresql:index/grant:Grant",
-        name: "app-read",
-        props: { role: null, database: "shop", objectType: "table", privileges: ["SELECT"] },
-      },
-      {},
+  const grantRule = rules.find((r) => r.name === "postgresql-grant-disallow-public-or-all")!;
+  const grant = (props: Record<string, unknown>): ResourceRecord => ({
+    urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
+    type: "postgresql:index/grant:Grant",
+    name: "app-read",
+    props: { database: "shop", ...props },
+  });
+
+  it("a grant whose role is null and privileges a string is a violation naming both, without the net", async () => {
+    expect(isResourcePolicy(grantRule)).toBe(true);
+    const outcome = await withoutShapeNet(() =>
+      runResourcePolicy(
+        grantRule as Parameters<typeof runResourcePolicy>[0],
+        grant({ role: null, objectType: "table", privileges: "SELECT" }),
+      ),
     );
     expect(outcome.violations.map((v) => v.message)).toEqual([
-      "postgresql-grant-disallow-public-or-all could not read this resource's inputs (Cannot read properties of null (reading 'toLowerCase')): a property has a type or null value the rule does not accept; set it to the documented type.",
+      "Grant cannot be checked (role is unset, privileges is a string): set role to a role name, objectType to a string and privileges to a list of privilege names.",
     ]);
+  });
+});
+
+describe("the production net for a rule's defect", () => {
+  // A rule with the defect the property test rejects: it reads a property of a value that may be null.
+  const defective = resourceRule<{ readonly settings: { readonly mode: string } }>({
+    name: "test-defective-rule",
+    description: "Reads settings.mode without handling null.",
+    enforcementLevel: "mandatory",
+    resources: [{ __pulumiType: "test:index:Thing" } as never],
+    meta: { checklist: ["tls"], severity: "low", remediationSteps: "None." },
+    check: (props, _args, report) => {
+      if (props.settings.mode !== "strict") report("mode is not strict");
+    },
+  });
+  const record: ResourceRecord = {
+    urn: "urn:pulumi:test::fuzz::test:index:Thing::thing",
+    type: "test:index:Thing",
+    name: "thing",
+    props: { settings: null },
+  };
+
+  it("reports a rule error naming the rule and the URN, as a violation (fail closed)", async () => {
+    const outcome = await runResourcePolicy(defective, record);
+    expect(outcome.violations).toEqual([
+      {
+        urn: record.urn,
+        message:
+          "rule error: test-defective-rule failed on urn:pulumi:test::fuzz::test:index:Thing::thing (Cannot read properties of null (reading 'mode')); the input is treated as non-compliant. Set the property to its documented type, and report the rule's defect to the policy pack's owners.",
+      },
+    ]);
+  });
+
+  it("is off in the property test: the same defect throws there", async () => {
+    await expect(withoutShapeNet(() => runResourcePolicy(defective, record))).rejects.toThrow(
+      "policy 'test-defective-rule' threw on urn:pulumi:test::fuzz::test:index:Thing::thing: Cannot read properties of null (reading 'mode')",
+    );
+    // The switch is restored afterwards: production runs keep the net.
+    expect((await runResourcePolicy(defective, record)).violations).toHaveLength(1);
   });
 });
