@@ -1,5 +1,6 @@
-// Property test: no rule of the pack throws on any shape of input; every property path a rule reads is discovered by
-// tracing the rule's reads, then filled with wrong types, null, absent or preview-unknown values.
+// Property test: no rule of the pack throws on any shape of input, with the production net (checkShapes) off; every
+// property path a rule reads is discovered by tracing the rule's reads, then filled with wrong types, null, absent or
+// preview-unknown values.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
