@@ -56,21 +56,44 @@ export type ResourceRule = ResourceValidationPolicy & {
   readonly subjectTypes: readonly string[];
 };
 
+/** Whether `checkShapes` catches a rule's `TypeError` (the production net) or lets it through (strict). */
+let shapeNet = true;
+
 /**
- * Runs a check; a `TypeError` from it (a property of a type, or null, the rule does not expect) becomes a violation
- * through `report` (fail closed: an unreadable input is not evidence of compliance), or is dropped without `report`.
- * The SDK's not-applicable and unknown-value errors pass through, so the engine's handling of them is unchanged;
- * without this, one odd input would abort the engine's whole analysis.
+ * Runs `run` with the net off: a rule's `TypeError` propagates as the exception it is. The property test runs every
+ * rule this way, so a rule that only passes because of the net (reads a property without handling a wrong type,
+ * null or absent value) fails there. Not for production: there the net keeps one defect from aborting the analysis.
  */
-export function checkShapes(rule: string, check: () => void, report?: (message: string) => void): void {
+export async function withoutShapeNet<T>(run: () => Promise<T>): Promise<T> {
+  shapeNet = false;
+  try {
+    return await run();
+  } finally {
+    shapeNet = true;
+  }
+}
+
+/**
+ * Runs a check. Every rule handles wrong types, null, absent and unknown values itself (the property test proves it
+ * with the net off); this is the last-resort net for a defect: a `TypeError` becomes a rule error naming the rule
+ * and the resource, reported through `report` as a violation (fail closed: an unreadable input is not evidence of
+ * compliance), or dropped without `report`. The SDK's not-applicable and unknown-value errors pass through, so the
+ * engine's handling of them is unchanged; without this, one defect would abort the engine's whole analysis.
+ */
+export function checkShapes(
+  rule: string,
+  urn: string | undefined,
+  check: () => void,
+  report?: (message: string) => void,
+): void {
   try {
     check();
   } catch (e) {
-    if (!(e instanceof TypeError)) {
+    if (!(e instanceof TypeError) || !shapeNet) {
       throw e;
     }
     report?.(
-      `${rule} could not read this resource's inputs (${e.message}): a property has a type or null value the rule does not accept; set it to the documented type.`,
+      `rule error: ${rule} failed on ${urn ?? "the stack"} (${e.message}); the input is treated as non-compliant. Set the property to its documented type, and report the rule's defect to the policy pack's owners.`,
     );
   }
 }
@@ -105,6 +128,7 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
     }
     checkShapes(
       spec.name,
+      args.urn,
       () => spec.check(props, args, (message) => reportViolation(message), config),
       (m) => reportViolation(m),
     );
@@ -140,7 +164,7 @@ export function resourceRule<P, C extends BaseConfig = BaseConfig>(
       }
       // A shape the remediation can't read is left alone; the rule's check reports it as a violation.
       let fixed: Record<string, unknown> | undefined;
-      checkShapes(spec.name, () => {
+      checkShapes(spec.name, args.urn, () => {
         fixed = remediate(args.props as P, args, config) as Record<string, unknown> | undefined;
       });
       return fixed;
@@ -172,6 +196,7 @@ export function anyResourceRule<C extends BaseConfig = BaseConfig>(
       }
       checkShapes(
         spec.name,
+        args.urn,
         () => spec.check(args.props, args, (message) => reportViolation(message), config),
         (m) => reportViolation(m),
       );
@@ -208,6 +233,7 @@ export function stackRule<C extends BaseConfig = BaseConfig>(spec: StackRuleSpec
         findException(r.name, config.excludeFor) !== undefined;
       checkShapes(
         spec.name,
+        undefined,
         () =>
           spec.check(
             args,

@@ -88,3 +88,61 @@ export function literalCredentialIn(value: unknown): string | undefined {
   const m = literalCredential.exec(value.trim());
   return m === null ? undefined : (m[1] ?? "URL password");
 }
+
+/*
+ * Typed readers. The engine can hand a rule any JSON value (or null) where the SDK's types promise a string, a list
+ * or an object; rules read their inputs through these so a wrong type is a decision of the rule, never a TypeError.
+ * "Unset" is absent or null (the engine sends null for an input set to undefined); preview-unknown values throw the
+ * SDK's UnknownValueError on read, before a reader sees them.
+ */
+
+/** True when a property is unset: absent or null. */
+export function isUnset(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+/** What a property holds, named without its value (safe in messages): "unset", "a number", "a list", ... */
+export function shapeOf(value: unknown): string {
+  if (isUnset(value)) return "unset";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+/** The string a property holds, or undefined when it is unset or of another type. */
+export function stringOf(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The elements of a list property: [] when unset, undefined when it holds something other than a list. */
+export function listOf(value: unknown): readonly unknown[] | undefined {
+  if (isUnset(value)) return [];
+  return Array.isArray(value) ? (value as unknown[]) : undefined;
+}
+
+/** A list of strings: [] when unset, undefined when it is not a list or an element is not a string. */
+export function stringsOf(value: unknown): string[] | undefined {
+  const list = listOf(value);
+  return list?.every((v): v is string => typeof v === "string") === true
+    ? [...(list as string[])]
+    : undefined;
+}
+
+/** An object property (not a list), or undefined when it is unset or of another type. */
+export function recordOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The objects of a list property (elements of other types dropped): [] when unset or not a list. */
+export function recordsOf(value: unknown): Readonly<Record<string, unknown>>[] {
+  return (listOf(value) ?? []).flatMap((v) => {
+    const r = recordOf(v);
+    return r === undefined ? [] : [r];
+  });
+}
+
+/** `table[key]` when `key` is the table's own entry (never an inherited `constructor` or `__proto__`). */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

@@ -6,6 +6,10 @@ import {
   appConfigKeyVaultRefContentType,
   defaultSecretNamePattern,
   isSecretLike,
+  recordOf,
+  recordsOf,
+  shapeOf,
+  stringOf,
 } from "../lib/values";
 
 type StoreProps = PropsOf<typeof appconfiguration.ConfigurationStore>;
@@ -79,8 +83,9 @@ export const appConfigurationStoreConfigureStandardSku = resourceRule<StoreProps
     anchors: { checkov: ["CKV_AZURE_188"] },
   },
   check: (store, _args, report) => {
-    if (!/^(standard|premium)$/i.test(store.sku.name)) {
-      report(`SKU '${store.sku.name}' has no SLA or private link: set sku.name to 'standard'.`);
+    const sku = stringOf(recordOf(store.sku)?.["name"]);
+    if (sku === undefined || !/^(standard|premium)$/i.test(sku)) {
+      report(`SKU '${sku ?? "(unset)"}' has no SLA or private link: set sku.name to 'standard'.`);
     }
   },
 });
@@ -108,9 +113,9 @@ export const appConfigurationStoreDisallowPublicNetworkAccess = resourceRule<Sto
   },
 });
 
-/** Decodes `keyValueName` (`<key>$<label>`, `~2F` for '/'). */
+/** Decodes `keyValueName` (`<key>$<label>`, `~2F` for '/'); "" when it is unset or not a string. */
 function keyOf(kv: KeyValueProps): string {
-  const raw = kv.keyValueName ?? "";
+  const raw = stringOf(kv.keyValueName) ?? "";
   const key = raw.split("$")[0];
   return key.replace(/~2F/gi, "/");
 }
@@ -137,6 +142,11 @@ export const appConfigurationKeyValueDisallowPlaintextSecrets = resourceRule<Key
     url: `${learn}/use-key-vault-references-dotnet-core`,
   },
   check: (kv, _args, report, config) => {
+    if (stringOf(kv.keyValueName) === undefined) {
+      // Fail closed: a key that cannot be read may be a secret's name.
+      report(`keyValueName is ${shapeOf(kv.keyValueName)}: set it to the key's name.`);
+      return;
+    }
     const key = keyOf(kv);
     if (key.startsWith(".appconfig.featureflag/")) {
       return;
@@ -185,17 +195,25 @@ export const appConfigurationKeyValueConfigureFeatureFlagFormat = resourceRule<K
       );
     }
     const name = key.slice(".appconfig.featureflag/".length);
-    let flag: { id?: unknown; conditions?: { client_filters?: { name?: unknown }[] } };
+    let parsed: unknown;
     try {
-      flag = JSON.parse(kv.value ?? "") as typeof flag;
+      parsed = JSON.parse(stringOf(kv.value) ?? "");
     } catch {
       report(`Feature flag '${name}' value is not JSON: write {"id":"${name}","enabled":...}.`);
       return;
     }
-    if (flag.id !== name) {
-      report(`Feature flag value id '${String(flag.id)}' differs from the key '${name}': make them equal.`);
+    const flag = recordOf(parsed);
+    if (flag === undefined) {
+      report(`Feature flag '${name}' value is not a JSON object: write {"id":"${name}","enabled":...}.`);
+      return;
     }
-    if ((flag.conditions?.client_filters ?? []).some((f) => f.name === "Microsoft.Percentage")) {
+    if (flag["id"] !== name) {
+      report(
+        `Feature flag value id '${String(flag["id"])}' differs from the key '${name}': make them equal.`,
+      );
+    }
+    const filters = recordsOf(recordOf(flag["conditions"])?.["client_filters"]);
+    if (filters.some((f) => f["name"] === "Microsoft.Percentage")) {
       report(
         `Feature flag '${name}' uses Microsoft.Percentage, which the JavaScript library ignores: use Microsoft.Targeting with Audience.DefaultRolloutPercentage.`,
       );

@@ -9,7 +9,7 @@ import {
 } from "../lib/provenance";
 import { type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { known, ofType, settingName, sourcesOf, UNKNOWN } from "../lib/stack";
-import { firewallRangeProblem, isOff, isOn, tlsAtLeast } from "../lib/values";
+import { firewallRangeProblem, isOff, isOn, stringOf, tlsAtLeast } from "../lib/values";
 
 type ServerProps = PropsOf<typeof dbforpostgresql.Server>;
 type ConfigurationProps = PropsOf<typeof dbforpostgresql.Configuration>;
@@ -90,7 +90,9 @@ export const postgresqlFirewallRuleDisallowAzureServices = resourceRule<Firewall
     anchors: { checkov: ["CKV2_AZURE_6"], trivy: ["AVD-AZU-0029"] },
   },
   check: (rule, _args, report) => {
-    if (rule.startIpAddress.trim() === "0.0.0.0" && rule.endIpAddress.trim() === "0.0.0.0") {
+    // Addresses that are not strings cannot be the 0.0.0.0 rule; the range rule reports them as not IPv4.
+    const start = stringOf(rule.startIpAddress)?.trim();
+    if (start === "0.0.0.0" && stringOf(rule.endIpAddress)?.trim() === "0.0.0.0") {
       report(
         "Firewall rule 0.0.0.0 admits every Azure service of every tenant: remove it and allow only the app's outbound addresses (or use private access).",
       );
@@ -98,8 +100,9 @@ export const postgresqlFirewallRuleDisallowAzureServices = resourceRule<Firewall
   },
 });
 
+/** The parameter's name (lower case, "" when not a string) and value (undefined when unset or not a string). */
 function configuration(props: ConfigurationProps): { name: string; value: string | undefined } {
-  return { name: (props.configurationName ?? "").toLowerCase(), value: props.value };
+  return { name: (stringOf(props.configurationName) ?? "").toLowerCase(), value: stringOf(props.value) };
 }
 
 /** `require_secure_transport` is never switched off (its Azure default is ON). */

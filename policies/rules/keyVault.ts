@@ -8,6 +8,11 @@ import {
 } from "../lib/provenance";
 import { type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { ofType } from "../lib/stack";
+import { isUnset, listOf, recordOf, shapeOf, stringOf } from "../lib/values";
+
+/** A vault's or secret's `properties` object; {} when unset or not an object, so "must be set" checks fail closed. */
+const propertiesOf = (props: { readonly properties?: unknown }): Readonly<Record<string, unknown>> =>
+  recordOf(props.properties) ?? {};
 
 type VaultProps = PropsOf<typeof keyvault.Vault>;
 type SecretProps = PropsOf<typeof keyvault.Secret>;
@@ -31,7 +36,7 @@ export const keyVaultVaultEnablePurgeProtection = resourceRule<VaultProps>({
     url: `${learn}/soft-delete-overview`,
   },
   check: (vault, _args, report) => {
-    if (vault.properties.enablePurgeProtection !== true) {
+    if (propertiesOf(vault)["enablePurgeProtection"] !== true) {
       report("Deleted secrets can be purged at once: set properties.enablePurgeProtection to true.");
     }
   },
@@ -66,13 +71,16 @@ export const keyVaultVaultEnableSoftDelete = resourceRule<VaultProps, SoftDelete
     url: `${learn}/soft-delete-overview`,
   },
   check: (vault, _args, report, config) => {
-    if (vault.properties.enableSoftDelete === false) {
+    const p = propertiesOf(vault);
+    if (p["enableSoftDelete"] === false) {
       report("Soft delete is off: remove enableSoftDelete: false.");
     }
-    const days = vault.properties.softDeleteRetentionInDays ?? 90;
-    if (days < config.minRetentionDays) {
+    // Unset means Azure's 90 days; a value that is not a number cannot be shown to meet the minimum.
+    const raw = p["softDeleteRetentionInDays"];
+    const days = isUnset(raw) ? 90 : raw;
+    if (typeof days !== "number" || days < config.minRetentionDays) {
       report(
-        `Soft-delete retention is ${days} days: set softDeleteRetentionInDays to at least ${config.minRetentionDays}.`,
+        `Soft-delete retention is ${typeof days === "number" ? `${days} days` : shapeOf(days)}: set softDeleteRetentionInDays to at least ${config.minRetentionDays}.`,
       );
     }
   },
@@ -94,10 +102,12 @@ export const keyVaultVaultEnableRbacAuthorization = resourceRule<VaultProps>({
     url: `${learn}/rbac-guide`,
   },
   check: (vault, _args, report) => {
-    if (vault.properties.enableRbacAuthorization !== true) {
+    const p = propertiesOf(vault);
+    if (p["enableRbacAuthorization"] !== true) {
       report("Vault uses access policies: set properties.enableRbacAuthorization to true.");
     }
-    if ((vault.properties.accessPolicies ?? []).length > 0) {
+    // A value that is not a list cannot be shown to hold no access policies.
+    if ((listOf(p["accessPolicies"]) ?? [undefined]).length > 0) {
       report("Vault has access policies: remove them and use role assignments.");
     }
   },
@@ -123,8 +133,8 @@ export const keyVaultVaultConfigureNetworkDefaultDeny = resourceRule<VaultProps>
     url: `${learn}/network-security`,
   },
   check: (vault, _args, report) => {
-    const p = vault.properties;
-    if (p.publicNetworkAccess !== "Disabled" && p.networkAcls?.defaultAction !== "Deny") {
+    const p = propertiesOf(vault);
+    if (p["publicNetworkAccess"] !== "Disabled" && recordOf(p["networkAcls"])?.["defaultAction"] !== "Deny") {
       report(
         "Vault accepts traffic from any network: set networkAcls.defaultAction to 'Deny' (or publicNetworkAccess 'Disabled').",
       );
@@ -156,9 +166,13 @@ export const keyVaultSecretConfigureExpiration = resourceRule<SecretProps, Expir
     },
   },
   check: (secret, _args, report, config) => {
-    const expires = secret.properties.attributes?.expires;
-    if (expires === undefined) {
+    const expires = recordOf(propertiesOf(secret)["attributes"])?.["expires"];
+    if (isUnset(expires)) {
       report("Secret never expires: set properties.attributes.expires and rotate it.");
+      return;
+    }
+    if (typeof expires !== "number") {
+      report(`properties.attributes.expires is ${shapeOf(expires)}: set it to a Unix time in seconds.`);
       return;
     }
     const limit = Date.now() / 1000 + config.maxDays * 86400;
@@ -182,7 +196,7 @@ export const keyVaultSecretMissingContentType = resourceRule<SecretProps>({
     anchors: { checkov: ["CKV_AZURE_114"], trivy: ["AVD-AZU-0015"], azurePolicy: ["Secrets_ContentTypeSet"] },
   },
   check: (secret, _args, report) => {
-    if (!secret.properties.contentType) {
+    if (!stringOf(propertiesOf(secret)["contentType"])) {
       report("Secret has no content type: set properties.contentType.");
     }
   },

@@ -11,6 +11,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import type { BaseConfig } from "../lib/config";
 import { type PropsOf, resourceRule, stackRule, typeToken } from "../lib/rule";
 import { known, ofType, sourcesOf, UNKNOWN } from "../lib/stack";
+import { listOf, recordOf, recordsOf, stringOf } from "../lib/values";
 
 type ComponentProps = PropsOf<typeof applicationinsights.Component>;
 type WorkspaceProps = PropsOf<typeof operationalinsights.Workspace>;
@@ -144,11 +145,14 @@ interface AlertProps {
 }
 
 function actionGroupIds(alert: AlertProps): string[] {
-  const a = alert.actions;
+  // Entries that are not objects, and ids that are not strings, name no action group.
+  const a: unknown = alert.actions;
   if (Array.isArray(a)) {
-    return a.map((x: { actionGroupId?: string }) => x.actionGroupId ?? "").filter((id) => id !== "");
+    return recordsOf(a)
+      .map((x) => stringOf(x["actionGroupId"]) ?? "")
+      .filter((id) => id !== "");
   }
-  return [...((a as { actionGroups?: readonly string[] } | undefined)?.actionGroups ?? [])];
+  return (listOf(recordOf(a)?.["actionGroups"]) ?? []).filter((id): id is string => typeof id === "string");
 }
 
 /** Every alert is enabled and routed to an action group. */
@@ -315,7 +319,7 @@ export const monitorDiagnosticSettingConfigureWorkspace = resourceRule<Diagnosti
     if (!setting.workspaceId) {
       report("Diagnostic setting has no workspace: set workspaceId.");
     }
-    const enabled = [...(setting.logs ?? []), ...(setting.metrics ?? [])].some((l) => l.enabled);
+    const enabled = [...recordsOf(setting.logs), ...recordsOf(setting.metrics)].some((l) => l["enabled"]);
     if (!enabled) {
       report("Diagnostic setting collects nothing: enable at least one log category group or metric.");
     }
@@ -353,7 +357,7 @@ export const applicationInsightsWebTestMissingHealthCheck = stackRule<HealthTest
         if (!sourcesOf(t, "request").some((d) => d.urn === app.urn)) {
           return false;
         }
-        const url = known(() => (t.props["request"] as { requestUrl?: string } | undefined)?.requestUrl);
+        const url = known(() => stringOf(recordOf(t.props["request"])?.["requestUrl"]));
         return url === UNKNOWN || (url ?? "").includes(config.healthPath);
       });
       if (!probed) {

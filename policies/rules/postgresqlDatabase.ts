@@ -10,6 +10,7 @@ import {
 } from "../lib/provenance";
 import { anyResourceRule, type PropsOf, resourceRule, stackRule, typeToken } from "../lib/rule";
 import { known, ofType, settingName, UNKNOWN } from "../lib/stack";
+import { ownEntry, shapeOf, stringOf, stringsOf } from "../lib/values";
 
 type RoleProps = PropsOf<typeof postgresql.Role>;
 /** The shape Grant and DefaultPrivileges share. */
@@ -18,6 +19,25 @@ interface PrivilegeProps {
   readonly objectType: string;
   readonly privileges: string[];
   readonly schema?: string;
+}
+
+/**
+ * The grant's role, object type and privileges, or (fail closed: a least-privilege rule cannot pass what it cannot
+ * read) the violation naming each of them that is unset or not of its documented type.
+ */
+function readGrant(grant: PrivilegeProps, kind: string): PrivilegeProps | string {
+  const role = stringOf(grant.role);
+  const objectType = stringOf(grant.objectType);
+  const privileges = stringsOf(grant.privileges);
+  if (role !== undefined && objectType !== undefined && privileges !== undefined) {
+    return { role, objectType, privileges };
+  }
+  const wrong = [
+    role === undefined ? `role is ${shapeOf(grant.role)}` : [],
+    objectType === undefined ? `objectType is ${shapeOf(grant.objectType)}` : [],
+    privileges === undefined ? `privileges is ${shapeOf(grant.privileges)}` : [],
+  ].flat();
+  return `${kind} cannot be checked (${wrong.join(", ")}): set role to a role name, objectType to a string and privileges to a list of privilege names.`;
 }
 
 const privilegedAttributes = [
@@ -137,15 +157,20 @@ const readOnlyDefaults = { readOnlyRolePattern: "(^|[-_])(ro|readonly|read_only|
 
 function readOnlyCheck(kind: string) {
   return (
-    grant: PrivilegeProps,
+    props: PrivilegeProps,
     args: { notApplicable(reason?: string): never },
     report: (m: string) => void,
     config: ReadOnlyConfig,
   ): void => {
+    const grant = readGrant(props, kind);
+    if (typeof grant === "string") {
+      report(grant);
+      return;
+    }
     if (!new RegExp(config.readOnlyRolePattern, "i").test(grant.role)) {
       args.notApplicable("not a read-only role");
     }
-    const allowed = readOnlyAllowed[grant.objectType.toLowerCase()] ?? [];
+    const allowed = ownEntry(readOnlyAllowed, grant.objectType.toLowerCase()) ?? [];
     const extra = grant.privileges.filter((p) => !allowed.includes(p.toUpperCase()));
     if (extra.length > 0) {
       report(
@@ -206,7 +231,12 @@ export const postgresqlGrantDisallowPublicOrAll = resourceRule<PrivilegeProps>({
     remediationSteps: "Grant named privileges (SELECT, INSERT, UPDATE, DELETE...) to a named role.",
     anchors: { pulumi: ["PBP:rbac-least-privilege"] },
   },
-  check: (grant, _args, report) => {
+  check: (props, _args, report) => {
+    const grant = readGrant(props, "Grant");
+    if (typeof grant === "string") {
+      report(grant);
+      return;
+    }
     if (grant.role.toLowerCase() === "public") {
       report("Grant targets PUBLIC (every role): grant to the named application role instead.");
     }
@@ -236,8 +266,13 @@ export const postgresqlGrantDisallowDdlPrivileges = resourceRule<PrivilegeProps>
       "Run migrations as the owner/migrator role; give the app role DML only (SELECT, INSERT, UPDATE, DELETE).",
     anchors: { pulumi: ["PBP:rbac-least-privilege"] },
   },
-  check: (grant, _args, report) => {
-    const forbidden = ddlPrivileges[grant.objectType.toLowerCase()] ?? [];
+  check: (props, _args, report) => {
+    const grant = readGrant(props, "Grant");
+    if (typeof grant === "string") {
+      report(grant);
+      return;
+    }
+    const forbidden = ownEntry(ddlPrivileges, grant.objectType.toLowerCase()) ?? [];
     const found = grant.privileges.filter((p) => forbidden.includes(p.toUpperCase()));
     if (found.length > 0) {
       report(

@@ -5,6 +5,7 @@ import * as web from "@pulumi/azure-native/web";
 import * as vercel from "@pulumiverse/vercel";
 import { anyResourceRule, type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { known, ofType, UNKNOWN } from "../lib/stack";
+import { recordOf, stringOf } from "../lib/values";
 
 type ClusterProps = PropsOf<typeof redisenterprise.RedisEnterprise>;
 type DatabaseProps = PropsOf<typeof redisenterprise.Database>;
@@ -175,10 +176,11 @@ export const redisClusterDisallowLegacySku = resourceRule<ClusterProps>({
     url: `${learn}/overview`,
   },
   check: (cluster, _args, report) => {
-    if (/^Enterprise(Flash)?_/.test(cluster.sku.name)) {
-      report(
-        `SKU '${cluster.sku.name}' can no longer be created: choose a Balanced_B* or MemoryOptimized_M* SKU.`,
-      );
+    const sku = stringOf(recordOf(cluster.sku)?.["name"]);
+    if (sku === undefined) {
+      report("SKU is unset or not a string: set sku.name to a Balanced_B* or MemoryOptimized_M* SKU.");
+    } else if (/^Enterprise(Flash)?_/.test(sku)) {
+      report(`SKU '${sku}' can no longer be created: choose a Balanced_B* or MemoryOptimized_M* SKU.`);
     }
   },
 });

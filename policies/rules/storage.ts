@@ -1,6 +1,6 @@
 import * as storage from "@pulumi/azure-native/storage";
 import { type PropsOf, resourceRule } from "../lib/rule";
-import { tlsAtLeast } from "../lib/values";
+import { recordOf, stringOf, tlsAtLeast } from "../lib/values";
 
 type AccountProps = PropsOf<typeof storage.StorageAccount>;
 type BlobServiceProps = PropsOf<typeof storage.BlobServiceProperties>;
@@ -170,8 +170,9 @@ export const storageAccountConfigureRedundantSku = resourceRule<AccountProps>({
     anchors: { checkov: ["CKV_AZURE_206"], azurePolicy: ["GeoRedundant_StorageAccounts_Audit"] },
   },
   check: (account, _args, report) => {
-    if (!redundantSkus.test(account.sku.name)) {
-      report(`SKU '${account.sku.name}' keeps one zone's copies: use Standard_ZRS or Standard_GZRS.`);
+    const sku = stringOf(recordOf(account.sku)?.["name"]);
+    if (sku === undefined || !redundantSkus.test(sku)) {
+      report(`SKU '${sku ?? "(unset)"}' keeps one zone's copies: use Standard_ZRS or Standard_GZRS.`);
     }
   },
 });

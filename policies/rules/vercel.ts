@@ -3,7 +3,16 @@ import type { BaseConfig } from "../lib/config";
 import { provenanceProblem, provenanceSchema, type ProvenanceConfig } from "../lib/provenance";
 import { type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { known, ofType, sourcesOf, UNKNOWN } from "../lib/stack";
-import { defaultSecretNamePattern, isSecretLike } from "../lib/values";
+import {
+  defaultSecretNamePattern,
+  isSecretLike,
+  isUnset,
+  listOf,
+  recordOf,
+  recordsOf,
+  stringOf,
+  stringsOf,
+} from "../lib/values";
 
 type ProjectProps = PropsOf<typeof vercel.Project>;
 type FirewallProps = PropsOf<typeof vercel.FirewallConfig>;
@@ -11,14 +20,20 @@ type RollingReleaseProps = PropsOf<typeof vercel.ProjectRollingRelease>;
 
 /** One variable as both env-var resources describe it. */
 interface EnvVar {
-  readonly key: string;
-  readonly sensitive?: boolean;
-  readonly targets?: readonly string[];
+  /** The key; undefined when it is not a string (then treated as secret-like: fail closed). */
+  readonly key: string | undefined;
+  /** True only when `sensitive` is the boolean true. */
+  readonly sensitive: boolean;
+  /** The target environments ([] when unset); undefined when not a list of strings. */
+  readonly targets: readonly string[] | undefined;
 }
 
-/** The props shape both env-var resources share for this rule. */
-interface EnvVarProps extends Partial<EnvVar> {
-  readonly variables?: readonly EnvVar[];
+/** The props both env-var resources share for these rules, as the engine may send them (any shape). */
+interface EnvVarProps {
+  readonly key?: unknown;
+  readonly sensitive?: unknown;
+  readonly targets?: unknown;
+  readonly variables?: unknown;
 }
 
 interface EnvConfig extends BaseConfig {
@@ -33,16 +48,28 @@ const envConfig = {
   defaults: { secretNamePattern: defaultSecretNamePattern, publicKeyPattern: "^NEXT_PUBLIC_" },
 };
 
+const envVar = (v: Readonly<Record<string, unknown>>): EnvVar => ({
+  key: stringOf(v["key"]),
+  sensitive: v["sensitive"] === true,
+  targets: stringsOf(v["targets"]),
+});
+
+/** The singular resource's variable, or the plural's list (an entry that is not an object reads as keyless). */
 function variablesOf(props: EnvVarProps): EnvVar[] {
-  return props.variables
-    ? [...props.variables]
-    : [{ key: props.key ?? "", sensitive: props.sensitive, targets: props.targets }];
+  if (isUnset(props.variables)) return [envVar(props as Record<string, unknown>)];
+  return (listOf(props.variables) ?? [undefined]).map((v) => envVar(recordOf(v) ?? {}));
 }
 
+/** Variables with a secret-like key; a key that is not a string may be a secret's, so it counts (fail closed). */
 function secretKeys(vars: readonly EnvVar[], config: EnvConfig): EnvVar[] {
   const publicKey = new RegExp(config.publicKeyPattern);
-  return vars.filter((v) => !publicKey.test(v.key) && isSecretLike(v.key, config.secretNamePattern));
+  return vars.filter(
+    (v) => v.key === undefined || (!publicKey.test(v.key) && isSecretLike(v.key, config.secretNamePattern)),
+  );
 }
+
+/** A variable's key for messages. */
+const keyName = (v: EnvVar): string => v.key ?? "(key not a string)";
 
 /** Secret-like Vercel variables are sensitive (unreadable after creation) and never sent to development. */
 export const vercelEnvironmentVariableEnforceSensitive = resourceRule<EnvVarProps, EnvConfig>({
@@ -61,12 +88,16 @@ export const vercelEnvironmentVariableEnforceSensitive = resourceRule<EnvVarProp
   },
   check: (props, _args, report, config) => {
     for (const v of secretKeys(variablesOf(props), config)) {
-      if (v.sensitive !== true) {
-        report(`Variable '${v.key}' is readable in the Vercel dashboard: set sensitive: true.`);
+      if (!v.sensitive) {
+        report(`Variable '${keyName(v)}' is readable in the Vercel dashboard: set sensitive: true.`);
       }
-      if ((v.targets ?? []).includes("development")) {
+      if (v.targets === undefined) {
         report(
-          `Variable '${v.key}' targets development, where it cannot be sensitive: target production/preview only.`,
+          `Variable '${keyName(v)}' targets is not a list of environments: target production/preview only.`,
+        );
+      } else if (v.targets.includes("development")) {
+        report(
+          `Variable '${keyName(v)}' targets development, where it cannot be sensitive: target production/preview only.`,
         );
       }
     }
@@ -96,10 +127,7 @@ export const vercelEnvironmentVariableEnforceValueProvenance = stackRule<Provena
       vercel.ProjectEnvironmentVariable,
       vercel.ProjectEnvironmentVariables,
     )) {
-      const props = known(() => ({
-        key: r.props["key"] as string | undefined,
-        variables: r.props["variables"] as EnvVar[] | undefined,
-      }));
+      const props = known(() => ({ key: r.props["key"], variables: r.props["variables"] }));
       if (props === UNKNOWN) {
         continue;
       }
@@ -107,13 +135,13 @@ export const vercelEnvironmentVariableEnforceValueProvenance = stackRule<Provena
       if (secrets.length === 0) {
         continue;
       }
-      const properties = props.variables ? ["variables"] : ["value", "valueWo"];
+      const properties = isUnset(props.variables) ? ["value", "valueWo"] : ["variables"];
       for (const property of properties) {
         const problem = provenanceProblem(r, property, config);
         if (problem) {
           report(
             r,
-            `${secrets.map((s) => s.key).join(", ")} in '${r.name}' ${problem}: derive it from stack outputs or list it under configSecretFor.`,
+            `${secrets.map(keyName).join(", ")} in '${r.name}' ${problem}: derive it from stack outputs or list it under configSecretFor.`,
           );
         }
       }
@@ -148,7 +176,9 @@ export const vercelProjectEnableDeploymentProtection = resourceRule<ProjectProps
 });
 
 function hasRateLimit(props: FirewallProps): boolean {
-  return (props.rules?.rules ?? []).some((r) => r.active !== false && r.action.rateLimit !== undefined);
+  return recordsOf(recordOf(props.rules)?.["rules"]).some(
+    (r) => r["active"] !== false && recordOf(r["action"])?.["rateLimit"] !== undefined,
+  );
 }
 
 /** Each project has a firewall with a per-client rate limit. */
@@ -224,27 +254,30 @@ export const vercelProjectRollingReleaseConfigureStages = resourceRule<RollingRe
     url: "https://vercel.com/docs/rolling-releases",
   },
   check: (rr, _args, report) => {
-    const stages = rr.stages;
+    // Unset, not a list, or entries that are not objects: fewer readable stages, which the checks below report.
+    const stages = recordsOf(rr.stages);
     if (stages.length < 1 || stages.length > 10) {
       report(`${stages.length} stages: use between 1 and 10.`);
     }
-    const pct = stages.map((s) => s.targetPercentage);
+    const pct = stages.map((s) => s["targetPercentage"]);
     if (pct[pct.length - 1] !== 100) {
       report("The last stage is not 100%: end the stages with {targetPercentage: 100}.");
     }
-    if (pct.some((p, i) => i > 0 && p <= pct[i - 1])) {
+    const rises = (p: unknown, before: unknown): boolean =>
+      typeof p === "number" && typeof before === "number" && p > before;
+    if (pct.some((p, i) => i > 0 && !rises(p, pct[i - 1]))) {
       report(
         `Stage percentages ${pct.join(" -> ")} do not rise: make each stage larger than the one before.`,
       );
     }
     stages.slice(0, -1).forEach((s, i) => {
-      if (rr.advancementType === "automatic" && s.duration === undefined) {
+      if (rr.advancementType === "automatic" && s["duration"] === undefined) {
         report(
           `Stage ${i + 1} has no duration: automatic releases need a duration (minutes) on every stage but the last.`,
         );
       }
     });
-    if (rr.advancementType === "manual-approval" && stages.some((s) => s.duration !== undefined)) {
+    if (rr.advancementType === "manual-approval" && stages.some((s) => s["duration"] !== undefined)) {
       report("Manual-approval releases cannot have durations: remove them.");
     }
   },

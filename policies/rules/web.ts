@@ -3,7 +3,17 @@ import type { PolicyResource } from "@pulumi/policy";
 import { type BaseConfig, exceptionListSchema, findException, type PolicyException } from "../lib/config";
 import { type PropsOf, resourceRule, stackRule } from "../lib/rule";
 import { known, ofType, sourcesOf } from "../lib/stack";
-import { defaultSecretNamePattern, isKeyVaultReference, isSecretLike, tlsAtLeast } from "../lib/values";
+import {
+  defaultSecretNamePattern,
+  isKeyVaultReference,
+  isSecretLike,
+  isUnset,
+  recordOf,
+  recordsOf,
+  stringOf,
+  stringsOf,
+  tlsAtLeast,
+} from "../lib/values";
 
 type SiteProps = PropsOf<typeof web.WebApp>;
 type PlanProps = PropsOf<typeof web.AppServicePlan>;
@@ -267,7 +277,12 @@ export const webWebAppDisallowCorsWildcard = resourceRule<SiteProps, CorsConfig>
     url: `${learn}/app-service-web-tutorial-rest-api#enable-cors`,
   },
   check: (site, _args, report, config) => {
-    const origins = site.siteConfig?.cors?.allowedOrigins ?? [];
+    const raw = recordOf(recordOf(site.siteConfig)?.["cors"])?.["allowedOrigins"];
+    const origins = stringsOf(raw);
+    if (origins === undefined) {
+      report("CORS allowedOrigins is not a list of origins: list the frontends' https:// origins.");
+      return;
+    }
     if (origins.some((o) => o.trim() === "*")) {
       report("CORS allows every origin ('*'): list the frontends' https:// origins instead.");
     }
@@ -411,36 +426,42 @@ export const webWebAppEnforceKeyVaultReferences = resourceRule<SettingsProps, Ke
     url: `${learn}/app-service-key-vault-references`,
   },
   check: (props, _args, report, config) => {
-    const settings: { name: string; value: unknown; kind: string }[] = [
-      ...(props.siteConfig?.appSettings ?? []).map((s) => ({
-        name: s.name ?? "",
-        value: s.value,
+    // Entries that are not objects hold no value; a name that is not a string may be a secret's (fail closed).
+    const siteConfig = recordOf(props.siteConfig);
+    const settings: { name: string | undefined; value: unknown; kind: string }[] = [
+      ...recordsOf(siteConfig?.["appSettings"]).map((s) => ({
+        name: isUnset(s["name"]) ? "" : stringOf(s["name"]),
+        value: s["value"],
         kind: "app setting",
       })),
-      ...(props.siteConfig?.connectionStrings ?? []).map((s) => ({
-        name: s.name ?? "",
-        value: s.connectionString,
+      ...recordsOf(siteConfig?.["connectionStrings"]).map((s) => ({
+        name: isUnset(s["name"]) ? "" : stringOf(s["name"]),
+        value: s["connectionString"],
         kind: "connection string",
       })),
-      ...Object.entries(props.properties ?? {}).map(([name, value]) => ({
+      ...Object.entries(recordOf(props.properties) ?? {}).map(([name, value]) => ({
         name,
         value,
         kind: "app setting",
       })),
     ];
     for (const s of settings) {
-      if (findException(s.name, config.plaintextAllowedFor) || isKeyVaultReference(s.value)) {
+      if (
+        (s.name !== undefined && findException(s.name, config.plaintextAllowedFor)) ||
+        isKeyVaultReference(s.value)
+      ) {
         continue;
       }
       const secretName =
         s.kind === "connection string" ||
+        s.name === undefined ||
         (isSecretLike(s.name, config.secretNamePattern) &&
           !identityConnectionSetting.test(s.name) &&
           !isCredentialFreeUrl(s.value));
       const inline = typeof s.value === "string" && inlineCredential.test(s.value);
       if (secretName || inline) {
         report(
-          `${s.kind} '${s.name}' holds a plain value: store it in Key Vault and set '@Microsoft.KeyVault(SecretUri=...)'.`,
+          `${s.kind} '${s.name ?? "(name not a string)"}' holds a plain value: store it in Key Vault and set '@Microsoft.KeyVault(SecretUri=...)'.`,
         );
       }
     }
@@ -476,7 +497,7 @@ export const webWebAppConfigureHealthCheck = resourceRule<SiteProps>({
 });
 
 function appSettingNames(site: SiteProps): string[] {
-  return (site.siteConfig?.appSettings ?? []).map((s) => s.name ?? "");
+  return recordsOf(recordOf(site.siteConfig)?.["appSettings"]).map((s) => stringOf(s["name"]) ?? "");
 }
 
 /** Error tracking: Application Insights is wired through its connection string. */

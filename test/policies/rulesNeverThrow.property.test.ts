@@ -1,5 +1,6 @@
-// Property test: no rule of the pack throws on any shape of input; every property path a rule reads is discovered by
-// tracing the rule's reads, then filled with wrong types, null, absent or preview-unknown values.
+// Property test: no rule of the pack throws on any shape of input, with the production net (checkShapes) off; every
+// property path a rule reads is discovered by tracing the rule's reads, then filled with wrong types, null, absent or
+// preview-unknown values.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +11,7 @@ import {
   runStackPolicy,
   stackValidationArgs,
 } from "../../offline/policy-engine/emulator";
+import { resourceRule, withoutShapeNet } from "../../policies/lib/rule";
 import { resourceRecord, type ResourceRecord } from "../../offline/record";
 import { unknownSentinels } from "../../offline/policy-engine/sdk-internals";
 import { rules, type Rule } from "../../policies/rules";
@@ -220,14 +222,17 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
                 r.type === read.type ? { ...r, inputs: setAt(r.inputs, read.path, value) } : r,
               );
             }
-            if (stack) {
-              await runStackPolicy(rule, records, {});
-            } else {
-              for (const record of records) {
-                await runResourcePolicy(rule, record, {});
-                await runRemediation(rule, record, {});
+            // The production net is off: a rule passes only if it handles every shape itself.
+            await withoutShapeNet(async () => {
+              if (stack) {
+                await runStackPolicy(rule, records, {});
+              } else {
+                for (const record of records) {
+                  await runResourcePolicy(rule, record, {});
+                  await runRemediation(rule, record, {});
+                }
               }
-            }
+            });
           },
         ),
         { numRuns: stack ? 25 : 60 },
@@ -238,21 +243,64 @@ describe("no rule throws, whatever shape its inputs have (property)", () => {
 });
 
 describe("an input of the wrong type fails closed", () => {
-  it("a grant whose role is null is a violation naming the rule and the read", async () => {
-    const rule = rules.find((r) => r.name === "postgresql-grant-disallow-public-or-all")!;
-    expect(isResourcePolicy(rule)).toBe(true);
-    const outcome = await runResourcePolicy(
-      rule as Parameters<typeof runResourcePolicy>[0],
-      resourceRecord({
-        urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
-        type: "postgresql:index/grant:Grant",
-        name: "app-read",
-        inputs: { role: null, database: "shop", objectType: "table", privileges: ["SELECT"] },
-      }),
-      {},
+  const grantRule = rules.find((r) => r.name === "postgresql-grant-disallow-public-or-all")!;
+  const grant = (props: Record<string, unknown>): ResourceRecord =>
+    resourceRecord({
+      urn: "urn:pulumi:test::fuzz::postgresql:index/grant:Grant::app-read",
+      type: "postgresql:index/grant:Grant",
+      name: "app-read",
+      inputs: { database: "shop", ...props },
+    });
+
+  it("a grant whose role is null and privileges a string is a violation naming both, without the net", async () => {
+    expect(isResourcePolicy(grantRule)).toBe(true);
+    const outcome = await withoutShapeNet(() =>
+      runResourcePolicy(
+        grantRule as Parameters<typeof runResourcePolicy>[0],
+        grant({ role: null, objectType: "table", privileges: "SELECT" }),
+      ),
     );
     expect(outcome.violations.map((v) => v.message)).toEqual([
-      "postgresql-grant-disallow-public-or-all could not read this resource's inputs (Cannot read properties of null (reading 'toLowerCase')): a property has a type or null value the rule does not accept; set it to the documented type.",
+      "Grant cannot be checked (role is unset, privileges is a string): set role to a role name, objectType to a string and privileges to a list of privilege names.",
     ]);
+  });
+});
+
+describe("the production net for a rule's defect", () => {
+  // A rule with the defect the property test rejects: it reads a property of a value that may be null.
+  const defective = resourceRule<{ readonly settings: { readonly mode: string } }>({
+    name: "test-defective-rule",
+    description: "Reads settings.mode without handling null.",
+    enforcementLevel: "mandatory",
+    resources: [{ __pulumiType: "test:index:Thing" } as never],
+    meta: { checklist: ["tls"], severity: "low", remediationSteps: "None." },
+    check: (props, _args, report) => {
+      if (props.settings.mode !== "strict") report("mode is not strict");
+    },
+  });
+  const record: ResourceRecord = resourceRecord({
+    urn: "urn:pulumi:test::fuzz::test:index:Thing::thing",
+    type: "test:index:Thing",
+    name: "thing",
+    inputs: { settings: null },
+  });
+
+  it("reports a rule error naming the rule and the URN, as a violation (fail closed)", async () => {
+    const outcome = await runResourcePolicy(defective, record);
+    expect(outcome.violations).toEqual([
+      {
+        urn: record.urn,
+        message:
+          "rule error: test-defective-rule failed on urn:pulumi:test::fuzz::test:index:Thing::thing (Cannot read properties of null (reading 'mode')); the input is treated as non-compliant. Set the property to its documented type, and report the rule's defect to the policy pack's owners.",
+      },
+    ]);
+  });
+
+  it("is off in the property test: the same defect throws there", async () => {
+    await expect(withoutShapeNet(() => runResourcePolicy(defective, record))).rejects.toThrow(
+      "policy 'test-defective-rule' threw on urn:pulumi:test::fuzz::test:index:Thing::thing: Cannot read properties of null (reading 'mode')",
+    );
+    // The switch is restored afterwards: production runs keep the net.
+    expect((await runResourcePolicy(defective, record)).violations).toHaveLength(1);
   });
 });
