@@ -5,6 +5,7 @@ import { styleText } from "node:util";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { systemClock } from "./clock";
 import { PromotionController, exitCodes, type RunResult } from "./controller";
+import { operatorName, type ControlAction } from "./controls";
 import { appendEntry, deliveryMetrics, entryFor, metricsTable, readEntries } from "./deploylog";
 import type { GateSample } from "./gates/evaluate";
 import { httpHealthProbe } from "./gates/health";
@@ -38,6 +39,14 @@ function minutes(value: string): number {
   if (!/^\d+$/.test(value) || n > 10080)
     throw new InvalidArgumentError(`"${value}" must be a whole number of minutes from 0 to 10080.`);
   return n;
+}
+
+function reasonText(value: string): string {
+  if (value.trim() === "" || value.length > 500)
+    throw new InvalidArgumentError(
+      `"${value}" must be a reason of 1 to 500 characters, for the decision record.`,
+    );
+  return value.trim();
 }
 
 function isoTime(value: string): string {
@@ -147,6 +156,12 @@ async function report(
   common: Common,
   context: { stack: string; from?: string },
 ): Promise<void> {
+  if (result.outcome === "requested" || result.outcome === "applied") {
+    // A request handed to the running controller, or a pause recorded: the run's own record tells the rest.
+    process.stderr.write(`${color("green", `${result.outcome}: ${result.reason}`)}\n`);
+    process.exitCode = result.exitCode;
+    return;
+  }
   const now = new Date().toISOString();
   const record = decisionRecord(result, {
     to: context.stack,
@@ -157,7 +172,7 @@ async function report(
   const file = join(
     stateDir,
     "records",
-    `${result.state?.runId ?? `${context.stack}-${now.replace(/[-:.]/g, "").slice(0, 15)}`}.md`,
+    `${result.state?.runId ?? `${context.stack}-${now.replace(/[-:.]/g, "").slice(0, 15)}`}${result.state?.undo !== undefined ? "-undo" : ""}.md`,
   );
   await writeFile(file, record);
   if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== "") {
@@ -223,6 +238,11 @@ export function buildProgram(): Command {
         .choices(["resume", "rollback"])
         .default("resume"),
     )
+    .option(
+      "--full",
+      "skip the remaining stages of the promotion under way and make the candidate stable now (needs --reason)",
+    )
+    .option("--reason <text>", "why --full, for the decision record", reasonText)
     .action(
       async (opts: {
         from: string;
@@ -232,12 +252,23 @@ export function buildProgram(): Command {
         ignoreMaintenanceWindow?: boolean;
         onUnfinished: "resume" | "rollback";
         soakWaitMinutes?: number;
+        full?: boolean;
+        reason?: string;
       }) => {
         if (opts.from === opts.to)
           program.error(`error: --from and --to are both "${opts.to}"; they must name two stacks`, {
             exitCode: exitCodes.usage,
           });
         const common = program.opts<Common>();
+        if (opts.full === true || opts.reason !== undefined) {
+          if (opts.full !== true || opts.reason === undefined)
+            program.error("error: --full and --reason go together: promote --full --reason <text>", {
+              exitCode: exitCodes.usage,
+            });
+          const result = await controller(common).control(opts.to, "full", operatorName(), opts.reason);
+          await report(result, common, { stack: opts.to, from: opts.from });
+          return;
+        }
         const result = await controller(common).promote({
           from: opts.from,
           to: opts.to,
@@ -261,6 +292,42 @@ export function buildProgram(): Command {
       const common = program.opts<Common>();
       await report(await controller(common).rollback(opts.stack, opts.reason), common, { stack: opts.stack });
     });
+
+  program
+    .command("undo")
+    .description(
+      "after a completed promotion, return the stack to the release it ran before (API config only, Vercel Instant Rollback)",
+    )
+    .requiredOption("--stack <stack>", "stack to return", stackName)
+    .requiredOption("--reason <text>", "why, for the decision record and the deployment log", reasonText)
+    .action(async (opts: { stack: string; reason: string }) => {
+      const common = program.opts<Common>();
+      const result = await controller(common).undo(opts.stack, operatorName(), opts.reason);
+      await report(result, common, { stack: opts.stack });
+    });
+
+  const controls: [ControlAction, string, boolean][] = [
+    [
+      "pause",
+      "hold the promotion under way at its current stage (gates keep sampling and still roll back)",
+      false,
+    ],
+    ["resume", "let a paused promotion go on", false],
+    ["abort", "roll the promotion under way back now", true],
+  ];
+  for (const [action, description, needsReason] of controls) {
+    const command = program
+      .command(action)
+      .description(description)
+      .requiredOption("--stack <stack>", "stack whose promotion to control", stackName);
+    if (needsReason) command.requiredOption("--reason <text>", "why, for the decision record", reasonText);
+    else command.option("--reason <text>", "why, for the decision record", reasonText);
+    command.action(async (opts: { stack: string; reason?: string }) => {
+      const common = program.opts<Common>();
+      const result = await controller(common).control(opts.stack, action, operatorName(), opts.reason);
+      await report(result, common, { stack: opts.stack });
+    });
+  }
 
   program
     .command("status")
