@@ -217,6 +217,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     // Every command but `metrics` (which reads the deployment log only) reads or changes stacks through the CLI.
     .hook("preAction", async (_program, action) => {
+      const { full, reason } = action.opts<{ full?: boolean; reason?: string }>();
+      if (action.name() === "run" && (full === true) !== (reason !== undefined))
+        program.error("error: --full and --reason go together: promote --full --reason <text>", {
+          exitCode: exitCodes.usage,
+        });
       if (action.name() !== "metrics") await requirePulumiCli();
     });
 
@@ -260,11 +265,7 @@ export function buildProgram(): Command {
             exitCode: exitCodes.usage,
           });
         const common = program.opts<Common>();
-        if (opts.full === true || opts.reason !== undefined) {
-          if (opts.full !== true || opts.reason === undefined)
-            program.error("error: --full and --reason go together: promote --full --reason <text>", {
-              exitCode: exitCodes.usage,
-            });
+        if (opts.full === true && opts.reason !== undefined) {
           const result = await controller(common).control(opts.to, "full", operatorName(), opts.reason);
           await report(result, common, { stack: opts.to, from: opts.from });
           return;

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import { exitCodes, PromotionController, type RunResult } from "../../promotion/controller";
 import type { ControlAction } from "../../promotion/controls";
 import { decisionRecord } from "../../promotion/report";
-import { faultAtStage, scenario, shape } from "./helpers";
+import { FakeVercelApi } from "../../tools/vercel-fake";
+import { faultAtStage, runCli, scenario, shape } from "./helpers";
 
 type S = ReturnType<typeof scenario>;
 
@@ -344,5 +345,102 @@ describe("undo", () => {
     expect(later.reason).toBe(
       `a promotion of 2.0.0 to production is in progress (run ${run.state!.runId}, stage phase): undo applies to a completed promotion; use abort to roll this one back`,
     );
+  });
+});
+
+describe("the CLI of the operator commands", () => {
+  it("lists undo, pause, resume and abort, and --full on the run", () => {
+    const help = runCli(["--help"]);
+    expect(help.status).toBe(0);
+    for (const line of ["undo [options]", "pause [options]", "resume [options]", "abort [options]"])
+      expect(help.stdout).toContain(line);
+    const run = runCli(["run", "--help"]);
+    expect(run.stdout).toContain("--full");
+    expect(run.stdout).toContain("--reason <text>");
+  }, 180_000);
+
+  it("refuses abort and undo without --reason, and --full without --reason, with exit 2", () => {
+    for (const args of [
+      ["abort", "--stack", "production"],
+      ["undo", "--stack", "production"],
+    ]) {
+      const r = runCli(args);
+      expect([r.status, r.stderr.split("\n")[0]]).toEqual([
+        2,
+        "error: required option '--reason <text>' not specified",
+      ]);
+    }
+    const full = runCli(["--from", "staging", "--to", "production", "--full"]);
+    expect([full.status, full.stderr.split("\n")[0]]).toEqual([
+      2,
+      "error: --full and --reason go together: promote --full --reason <text>",
+    ]);
+    const blank = runCli(["abort", "--stack", "production", "--reason", " "]);
+    expect([blank.status, blank.stderr.split("\n")[0]]).toEqual([
+      2,
+      `error: option '--reason <text>' argument ' ' is invalid. " " must be a reason of 1 to 500 characters, for the decision record.`,
+    ]);
+  }, 180_000);
+});
+
+describe("the Vercel fake's complete and Instant Rollback", () => {
+  const auth = "Bearer t";
+  function api() {
+    const v = new FakeVercelApi("t");
+    v.projects.set("prj_p", {
+      id: "prj_p",
+      name: "shop-web",
+      link: { type: "github", repoId: 1, productionBranch: "main" },
+      stages: [10, 50, 100],
+      rollingRelease: null,
+    });
+    v.seed("prj_p", "a".repeat(40), "dpl_old");
+    const [, created] = v.handle(
+      "POST",
+      new URL("http://x/v13/deployments"),
+      auth,
+      JSON.stringify({
+        name: "shop-web",
+        project: "prj_p",
+        target: "production",
+        gitSource: { type: "github", repoId: 1, ref: "main", sha: "b".repeat(40) },
+      }),
+    ) as [number, { id: string }];
+    v.handle("GET", new URL(`http://x/v13/deployments/${created.id}`), auth, "");
+    return { v, id: created.id };
+  }
+  const post = (v: FakeVercelApi, path: string, body: unknown = {}) =>
+    v.handle("POST", new URL(`http://x${path}`), auth, JSON.stringify(body));
+
+  it("refuses a rollback to a deployment never aliased to production (422) and complete without an active rolling release (400)", () => {
+    const { v, id } = api();
+    expect(post(v, `/v1/projects/prj_p/rollback/${id}`)).toEqual([
+      422,
+      {
+        error: {
+          code: "bad_request",
+          message: `deployment ${id} was never aliased to the production domains; Instant Rollback only returns to one that was`,
+        },
+      },
+    ]);
+    expect(post(v, "/v1/projects/prj_p/rolling-release/complete", { canaryDeploymentId: id })).toEqual([
+      400,
+      { error: { code: "bad_request", message: `no active rolling release of ${id}` } },
+    ]);
+    expect(v.projects.get("prj_p")!.production).toBe("dpl_old");
+  });
+
+  it("complete moves the alias to the canary; a rollback to the old one moves it back, with its description", () => {
+    const { v, id } = api();
+    expect(post(v, "/v1/projects/prj_p/rolling-release/start", { canaryDeploymentId: id })[0]).toBe(200);
+    expect(post(v, "/v1/projects/prj_p/rolling-release/complete", { canaryDeploymentId: id })[0]).toBe(200);
+    expect(v.projects.get("prj_p")!.production).toBe(id);
+    expect(post(v, "/v1/projects/prj_p/rollback/dpl_old?description=undo%20of%202.0.0")).toEqual([201, {}]);
+    expect(v.projects.get("prj_p")!).toMatchObject({
+      production: "dpl_old",
+      rollbacks: [{ to: "dpl_old", description: "undo of 2.0.0" }],
+    });
+    // The canary served production once: it is eligible now.
+    expect(post(v, `/v1/projects/prj_p/rollback/${id}`)[0]).toBe(201);
   });
 });
