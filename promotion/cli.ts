@@ -347,7 +347,7 @@ export function buildProgram(): Command {
         `  deployed: ${status.deployed ? `${status.deployed.stable.version} stable, ${status.deployed.canaryPercentage}% to ${status.deployed.candidate?.version ?? "no candidate"}` : `unknown (${status.deployedError ?? "-"})`}`,
         `  lock: ${status.lock ? `run ${status.lock.runId}, pid ${status.lock.pid} on ${status.lock.host}${status.lock.stale ? " (stale)" : ""}` : "free"}`,
         s
-          ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
+          ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.paused ? `, paused by ${s.paused.operator} since ${s.paused.at}` : ""}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
           : "  last run: none",
       ];
       process.stdout.write(`${lines.join("\n")}\n${s ? `\n${timeline(s)}\n` : ""}`);

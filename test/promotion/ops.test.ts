@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodes, PromotionController, type RunResult } from "../../promotion/controller";
-import type { ControlAction } from "../../promotion/controls";
+import { ControlChannel, type ControlAction } from "../../promotion/controls";
 import { decisionRecord } from "../../promotion/report";
 import { FakeVercelApi } from "../../tools/vercel-fake";
 import { faultAtStage, runCli, scenario, shape } from "./helpers";
@@ -240,7 +240,7 @@ describe("manual controls with no run holding the lock act directly", () => {
     ]);
   });
 
-  it("drops a request for another run and moves an invalid request file aside", async () => {
+  it("moves an invalid request file aside, never applying it", async () => {
     const s = await interrupted();
     const file = join(s.deps.stateDir, "production.control.json");
     writeFileSync(file, JSON.stringify({ version: 1, action: "abort" }));
@@ -250,6 +250,23 @@ describe("manual controls with no run holding the lock act directly", () => {
       `the control request ${file} is not valid (id: Invalid input: expected string, received undefined); moved to ${file}.rejected, not applied`,
     );
     expect(readFileSync(`${file}.rejected`, "utf8")).toContain('"abort"');
+  });
+
+  it("drops a request naming another run", async () => {
+    const s = await interrupted();
+    await new ControlChannel(s.deps.stateDir, "production").send(
+      "production-20261101T000000-0ld0ld00",
+      "abort",
+      "bob@ops",
+      "2026-11-01T00:00:00.000Z",
+      "old",
+    );
+    const run = await s.controller.promote({ from: "staging", to: "production" });
+    expect(run.outcome).toBe("promoted");
+    expect(run.state!.events.map((e) => e.message)).toContain(
+      `control request abort by bob@ops dropped: it names run production-20261101T000000-0ld0ld00, not this run ${run.state!.runId}`,
+    );
+    expect(existsSync(join(s.deps.stateDir, "production.control.json"))).toBe(false);
   });
 });
 
