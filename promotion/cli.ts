@@ -154,11 +154,15 @@ function controller(common: Common): PromotionController {
 async function report(
   result: RunResult,
   common: Common,
-  context: { stack: string; from?: string },
+  context: { stack: string; from?: string; operatorCommand?: boolean },
 ): Promise<void> {
-  if (result.outcome === "requested" || result.outcome === "applied") {
-    // A request handed to the running controller, or a pause recorded: the run's own record tells the rest.
-    process.stderr.write(`${color("green", `${result.outcome}: ${result.reason}`)}\n`);
+  const quiet = ["requested", "applied", ...(context.operatorCommand === true ? ["refused"] : [])];
+  if (quiet.includes(result.outcome)) {
+    // A request handed to the running controller, a pause recorded, or an operator command refused: nothing
+    // was deployed; the run's own record tells the rest, and the deployment log counts deployments only.
+    process.stderr.write(
+      `${color(result.exitCode === 0 ? "green" : "yellow", `${result.outcome}: ${result.reason}`)}\n`,
+    );
     process.exitCode = result.exitCode;
     return;
   }
@@ -267,7 +271,7 @@ export function buildProgram(): Command {
         const common = program.opts<Common>();
         if (opts.full === true && opts.reason !== undefined) {
           const result = await controller(common).control(opts.to, "full", operatorName(), opts.reason);
-          await report(result, common, { stack: opts.to, from: opts.from });
+          await report(result, common, { stack: opts.to, from: opts.from, operatorCommand: true });
           return;
         }
         const result = await controller(common).promote({
@@ -304,7 +308,7 @@ export function buildProgram(): Command {
     .action(async (opts: { stack: string; reason: string }) => {
       const common = program.opts<Common>();
       const result = await controller(common).undo(opts.stack, operatorName(), opts.reason);
-      await report(result, common, { stack: opts.stack });
+      await report(result, common, { stack: opts.stack, operatorCommand: true });
     });
 
   const controls: [ControlAction, string, boolean][] = [
@@ -326,7 +330,7 @@ export function buildProgram(): Command {
     command.action(async (opts: { stack: string; reason?: string }) => {
       const common = program.opts<Common>();
       const result = await controller(common).control(opts.stack, action, operatorName(), opts.reason);
-      await report(result, common, { stack: opts.stack });
+      await report(result, common, { stack: opts.stack, operatorCommand: true });
     });
   }
 

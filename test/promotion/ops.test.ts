@@ -2,14 +2,14 @@
  * Manual controls (pause, resume, abort, promote --full) and undo in simulated time: a second controller with
  * the same stacks, state and state directory plays the operator's terminal while the first holds the lock.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exitCodes, PromotionController, type RunResult } from "../../promotion/controller";
 import { ControlChannel, type ControlAction } from "../../promotion/controls";
 import { decisionRecord } from "../../promotion/report";
 import { FakeVercelApi } from "../../tools/vercel-fake";
-import { faultAtStage, runCli, scenario, shape } from "./helpers";
+import { faultAtStage, runCli, scenario, shape, tempDir } from "./helpers";
 
 type S = ReturnType<typeof scenario>;
 
@@ -398,6 +398,26 @@ describe("the CLI of the operator commands", () => {
       `error: option '--reason <text>' argument ' ' is invalid. " " must be a reason of 1 to 500 characters, for the decision record.`,
     ]);
   }, 180_000);
+});
+
+describe("a refused operator command", () => {
+  it("exits 3 with the reason and writes no decision record or deployment log line: nothing was deployed", () => {
+    const dir = tempDir();
+    // The commands look for the pulumi CLI first; this one only answers `pulumi version`.
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    writeFileSync(join(bin, "pulumi"), "#!/bin/sh\necho v3.248.0\n", { mode: 0o755 });
+    const r = runCli(["--state-dir", join(dir, "state"), "resume", "--stack", "production"], {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ""}`,
+    });
+    expect(r.status).toBe(3);
+    expect(r.stderr.trim().split("\n").at(-1)).toBe(
+      "refused: resume needs a promotion of production under way, and no promotion has run",
+    );
+    expect(existsSync(join(dir, "state", "records"))).toBe(false);
+    expect(existsSync(join(dir, "state", "deployments.jsonl"))).toBe(false);
+  }, 120_000);
 });
 
 describe("the Vercel fake's complete and Instant Rollback", () => {
