@@ -22,6 +22,12 @@ export interface BakeContext {
   readonly checkpoint: () => Promise<void>;
   /** Shows a sample to the person watching. */
   readonly onSample: (sample: GateSample, healthy: number, required: number) => void;
+  /**
+   * Checked after every sample: applies an operator's pending request and returns how the bake ends because
+   * of it (abort, promote --full), or undefined to go on. While `state.paused` is set the stage never passes
+   * nor runs out of samples, but every sample is still judged and a failing gate still rolls back.
+   */
+  readonly control?: () => Promise<BakeResult | undefined>;
   /** Aborts the bake between samples (Ctrl-C, CI cancellation). */
   readonly signal?: AbortSignal;
 }
@@ -129,6 +135,12 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
     ctx.onSample(sample, stage.healthy, required);
     await ctx.checkpoint();
     if (sample.rollback !== undefined) return { passed: false, reason: sample.rollback };
+    const controlled = await ctx.control?.();
+    if (controlled !== undefined) return controlled;
+    if (state.paused !== undefined) {
+      await ctx.clock.sleep(Math.max(0, start + (k + 1) * intervalMs - ctx.clock.now()), ctx.signal);
+      continue;
+    }
     if (stage.healthy >= required) return { passed: true };
     if (stage.samples >= limit) {
       return {

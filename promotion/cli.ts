@@ -5,6 +5,7 @@ import { styleText } from "node:util";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { systemClock } from "./clock";
 import { PromotionController, exitCodes, type RunResult } from "./controller";
+import { operatorName, type ControlAction } from "./controls";
 import { appendEntry, deliveryMetrics, entryFor, metricsTable, parseEntries, readEntries } from "./deploylog";
 import { GitDeployLog } from "./deploylog-git";
 import type { GateSample } from "./gates/evaluate";
@@ -39,6 +40,14 @@ function minutes(value: string): number {
   if (!/^\d+$/.test(value) || n > 10080)
     throw new InvalidArgumentError(`"${value}" must be a whole number of minutes from 0 to 10080.`);
   return n;
+}
+
+function reasonText(value: string): string {
+  if (value.trim() === "" || value.length > 500)
+    throw new InvalidArgumentError(
+      `"${value}" must be a reason of 1 to 500 characters, for the decision record.`,
+    );
+  return value.trim();
 }
 
 function isoTime(value: string): string {
@@ -161,8 +170,18 @@ function controller(common: Common): PromotionController {
 async function report(
   result: RunResult,
   common: Common,
-  context: { stack: string; from?: string },
+  context: { stack: string; from?: string; operatorCommand?: boolean },
 ): Promise<void> {
+  const quiet = ["requested", "applied", ...(context.operatorCommand === true ? ["refused"] : [])];
+  if (quiet.includes(result.outcome)) {
+    // A request handed to the running controller, a pause recorded, or an operator command refused: nothing
+    // was deployed; the run's own record tells the rest, and the deployment log counts deployments only.
+    process.stderr.write(
+      `${color(result.exitCode === 0 ? "green" : "yellow", `${result.outcome}: ${result.reason}`)}\n`,
+    );
+    process.exitCode = result.exitCode;
+    return;
+  }
   const now = new Date().toISOString();
   const record = decisionRecord(result, {
     to: context.stack,
@@ -173,7 +192,7 @@ async function report(
   const file = join(
     stateDir,
     "records",
-    `${result.state?.runId ?? `${context.stack}-${now.replace(/[-:.]/g, "").slice(0, 15)}`}.md`,
+    `${result.state?.runId ?? `${context.stack}-${now.replace(/[-:.]/g, "").slice(0, 15)}`}${result.state?.undo !== undefined ? "-undo" : ""}.md`,
   );
   await writeFile(file, record);
   if (process.env.GITHUB_STEP_SUMMARY !== undefined && process.env.GITHUB_STEP_SUMMARY !== "") {
@@ -218,6 +237,11 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     // Every command but `metrics` and `log-sync` (the deployment log only) reads or changes stacks through the CLI.
     .hook("preAction", async (_program, action) => {
+      const { full, reason } = action.opts<{ full?: boolean; reason?: string }>();
+      if (action.name() === "run" && (full === true) !== (reason !== undefined))
+        program.error("error: --full and --reason go together: promote --full --reason <text>", {
+          exitCode: exitCodes.usage,
+        });
       if (action.name() !== "metrics" && action.name() !== "log-sync") await requirePulumiCli();
     });
 
@@ -239,6 +263,11 @@ export function buildProgram(): Command {
         .choices(["resume", "rollback"])
         .default("resume"),
     )
+    .option(
+      "--full",
+      "skip the remaining stages of the promotion under way and make the candidate stable now (needs --reason)",
+    )
+    .option("--reason <text>", "why --full, for the decision record", reasonText)
     .action(
       async (opts: {
         from: string;
@@ -248,12 +277,19 @@ export function buildProgram(): Command {
         ignoreMaintenanceWindow?: boolean;
         onUnfinished: "resume" | "rollback";
         soakWaitMinutes?: number;
+        full?: boolean;
+        reason?: string;
       }) => {
         if (opts.from === opts.to)
           program.error(`error: --from and --to are both "${opts.to}"; they must name two stacks`, {
             exitCode: exitCodes.usage,
           });
         const common = program.opts<Common>();
+        if (opts.full === true && opts.reason !== undefined) {
+          const result = await controller(common).control(opts.to, "full", operatorName(), opts.reason);
+          await report(result, common, { stack: opts.to, from: opts.from, operatorCommand: true });
+          return;
+        }
         const result = await controller(common).promote({
           from: opts.from,
           to: opts.to,
@@ -279,6 +315,42 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("undo")
+    .description(
+      "after a completed promotion, return the stack to the release it ran before (API config only, Vercel Instant Rollback)",
+    )
+    .requiredOption("--stack <stack>", "stack to return", stackName)
+    .requiredOption("--reason <text>", "why, for the decision record and the deployment log", reasonText)
+    .action(async (opts: { stack: string; reason: string }) => {
+      const common = program.opts<Common>();
+      const result = await controller(common).undo(opts.stack, operatorName(), opts.reason);
+      await report(result, common, { stack: opts.stack, operatorCommand: true });
+    });
+
+  const controls: [ControlAction, string, boolean][] = [
+    [
+      "pause",
+      "hold the promotion under way at its current stage (gates keep sampling and still roll back)",
+      false,
+    ],
+    ["resume", "let a paused promotion go on", false],
+    ["abort", "roll the promotion under way back now", true],
+  ];
+  for (const [action, description, needsReason] of controls) {
+    const command = program
+      .command(action)
+      .description(description)
+      .requiredOption("--stack <stack>", "stack whose promotion to control", stackName);
+    if (needsReason) command.requiredOption("--reason <text>", "why, for the decision record", reasonText);
+    else command.option("--reason <text>", "why, for the decision record", reasonText);
+    command.action(async (opts: { stack: string; reason?: string }) => {
+      const common = program.opts<Common>();
+      const result = await controller(common).control(opts.stack, action, operatorName(), opts.reason);
+      await report(result, common, { stack: opts.stack, operatorCommand: true });
+    });
+  }
+
+  program
     .command("status")
     .description("show the last run, the lock and what the stack deploys")
     .requiredOption("--stack <stack>", "stack to inspect", stackName)
@@ -295,7 +367,7 @@ export function buildProgram(): Command {
         `  deployed: ${status.deployed ? `${status.deployed.stable.version} stable, ${status.deployed.canaryPercentage}% to ${status.deployed.candidate?.version ?? "no candidate"}` : `unknown (${status.deployedError ?? "-"})`}`,
         `  lock: ${status.lock ? `run ${status.lock.runId}, pid ${status.lock.pid} on ${status.lock.host}${status.lock.stale ? " (stale)" : ""}` : "free"}`,
         s
-          ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
+          ? `  last run: ${s.runId} ${s.candidate.version} phase ${s.phase} stage ${s.stageIndex + 1}/${s.stages.length}${s.paused ? `, paused by ${s.paused.operator} since ${s.paused.at}` : ""}${s.outcome ? `, ${s.outcome}` : ""}: ${s.reason ?? ""}`
           : "  last run: none",
       ];
       process.stdout.write(`${lines.join("\n")}\n${s ? `\n${timeline(s)}\n` : ""}`);

@@ -4,6 +4,7 @@ import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
 import { httpSmokeProbe, type QuerySource, type SmokeProbe } from "./gates/custom";
+import { actionWords, applyControl, ControlChannel, refusal, type ControlAction } from "./controls";
 import { FileLock, LockHeldError, type LockInfo, type LockOptions } from "./lock";
 import { effectiveIngestionDelaySeconds, type GateConfig, type RolloutConfig } from "../config/rollout";
 import { type PackageDigester, verifyPackage } from "./integrity";
@@ -13,6 +14,7 @@ import { FileStateStore, isActive, type PromotionState, type StateStore } from "
 import { decideRollback, driveRun, exitCodes, releaseAt, type RunContext, type RunResult } from "./steps";
 import type { PromotionEvent } from "./notify";
 import type { FrontendRollout } from "./vercel";
+import { undoPromotion, undoRefusal } from "./undo";
 
 export { exitCodes, type RunResult } from "./steps";
 
@@ -151,6 +153,7 @@ export class PromotionController {
       rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
       ...(signal !== undefined ? { signal } : {}),
       ...(this.deps.notify !== undefined ? { notify: this.deps.notify } : {}),
+      controls: new ControlChannel(this.deps.stateDir, state.stack),
     };
     return driveRun(ctx, state, resumed);
   }
@@ -226,6 +229,88 @@ export class PromotionController {
         exitCode: exitCodes.ok,
         reason: `${stack} runs ${deployed.stable.version} at ${deployed.canaryPercentage}% canary with no run under way`,
       };
+    });
+  }
+
+  /**
+   * An operator's pause, resume, abort or promote --full of the stack's run under way. When a live process
+   * holds the lock, the request goes to it through the control file and it applies it at its next gate sample;
+   * otherwise this process takes the lock and applies it: abort rolls back, promote --full finalizes, pause and
+   * resume are recorded in the state for the run that resumes it. Invalid transitions are refused.
+   */
+  async control(stack: string, action: ControlAction, operator: string, reason?: string): Promise<RunResult> {
+    const store = this.store(stack);
+    const state = await store.load();
+    const refused = refusal(stack, state, action);
+    if (refused !== undefined) return this.refuse(refused);
+    const lock = this.newLock(stack);
+    const holder = await lock.holder();
+    if (holder !== undefined && !lock.isStale(holder)) {
+      const channel = new ControlChannel(this.deps.stateDir, stack);
+      const sent = await channel.send(state!.runId, action, operator, this.iso(), reason);
+      if (sent === undefined) {
+        const pending = await channel.pending();
+        const what =
+          pending !== undefined && !("rejected" in pending)
+            ? `${actionWords[pending.action]} by ${pending.operator} at ${pending.requestedAt}`
+            : "another request";
+        return this.refuse(
+          `${what} is still waiting for run ${state!.runId} to pick it up (${channel.path}); try again after its next gate sample`,
+        );
+      }
+      const reasonText =
+        `${actionWords[action]} of run ${state!.runId} requested; the running controller (pid ${holder.pid} on ` +
+        `${holder.host}) applies it at its next gate sample (every ${state!.plan.intervalSeconds} s)`;
+      this.log(undefined, reasonText);
+      return { outcome: "requested", exitCode: exitCodes.ok, reason: reasonText, state: state! };
+    }
+    return this.locked(stack, async (lock) => {
+      const current = await store.load();
+      const again = refusal(stack, current, action);
+      if (again !== undefined) return this.refuse(again);
+      const run = current!;
+      const now = this.iso();
+      const abort = applyControl(run, { action, operator, reason, requestedAt: now }, "directly", now);
+      this.log(
+        run,
+        `${actionWords[action]} by ${operator}${reason !== undefined ? ` (${reason})` : ""}: applied directly, no run held the lock`,
+      );
+      if (abort !== undefined) {
+        decideRollback({ clock: this.deps.clock, log: (s, m) => this.log(s, m) }, run, abort);
+        return this.drive(run, store, lock, true);
+      }
+      if (action === "full") return this.drive(run, store, lock, true);
+      await store.save(run);
+      const what =
+        action === "pause"
+          ? `run ${run.runId} is paused at stage ${run.stageIndex + 1}; the next promote resumes it held there`
+          : `run ${run.runId} is no longer paused; the next promote resumes it`;
+      return { outcome: "applied", exitCode: exitCodes.ok, reason: what, state: run };
+    });
+  }
+
+  /** Returns the stack from its last completed promotion to the release it ran before (API and Vercel). */
+  undo(stack: string, operator: string, reason: string): Promise<RunResult> {
+    return this.locked(stack, async () => {
+      const store = this.store(stack);
+      const state = await this.settlePreflight(store, await store.load());
+      const target = this.deps.driver(stack);
+      const refused = undoRefusal(stack, state, (await target.outputs()).release);
+      if (refused !== undefined) return this.refuse(refused);
+      return undoPromotion(
+        {
+          clock: this.deps.clock,
+          target,
+          store,
+          frontend: this.deps.frontend,
+          log: (s, m) => this.log(s, m),
+          rollbackRetry: this.deps.rollbackRetry ?? { attempts: 3, delayMs: 15_000 },
+          ...(this.deps.notify !== undefined ? { notify: this.deps.notify } : {}),
+        },
+        state!,
+        operator,
+        reason,
+      );
     });
   }
 

@@ -228,7 +228,11 @@ export class PulumiStackDriver implements StackDriver {
         onEvent: policy.onEvent,
         ...(options.onOutput !== undefined ? { onOutput: options.onOutput } : {}),
       });
-      return { ok: true, summary: summarize(result.changeSummary) };
+      return {
+        ok: true,
+        summary: summarize(result.changeSummary),
+        ...(result.changeSummary !== undefined ? { changes: { ...result.changeSummary } } : {}),
+      };
     } catch (err) {
       return failure(err, policy.violations, this.name, this.options.workDir);
     }
@@ -249,6 +253,9 @@ export class PulumiStackDriver implements StackDriver {
       return {
         ok: result.summary.result === "succeeded",
         summary: summarize(result.summary.resourceChanges),
+        ...(result.summary.resourceChanges !== undefined
+          ? { changes: { ...result.summary.resourceChanges } }
+          : {}),
       };
     } catch (err) {
       return failure(err, policy.violations, this.name, this.options.workDir);

@@ -9,6 +9,7 @@ const titles: Record<string, string> = {
   "rollback-failed": "needs attention: rollback or finalize failed",
   interrupted: "interrupted (state saved)",
   "nothing-to-do": "nothing to do",
+  undone: "undone: back on the previous release",
 };
 
 /** The longest gate-sample table the record shows; older samples are summarized. */
@@ -93,6 +94,37 @@ function stateSections(state: PromotionState): string[] {
       "### Rollback plan",
       "",
       `\`npm run promote -- rollback --stack ${state.stack}\`: canary percentage 0, candidate withdrawn, \`pulumi up\` (config only).`,
+      "",
+    );
+  }
+  if (state.controls !== undefined && state.controls.length > 0) {
+    out.push(
+      "### Manual controls",
+      "",
+      "| Requested | Applied | Action | Operator | Reason | Via |",
+      "|---|---|---|---|---|---|",
+      ...state.controls.map(
+        (c) =>
+          `| ${time(c.requestedAt)} | ${time(c.appliedAt)} | ${c.action === "full" ? "promote --full" : c.action} | ${cell(c.operator)} | ${cell(c.reason ?? "-")} | ${c.via} |`,
+      ),
+      "",
+    );
+  }
+  if (state.undo !== undefined) {
+    const u = state.undo;
+    out.push(
+      "### Undo",
+      "",
+      `- By ${cell(u.operator)}: ${cell(u.reason)}`,
+      `- Back to ${state.previousStable.version}: started ${time(u.startedAt)}, restored ${time(u.restoredAt)} ` +
+        `(${seconds(u.startedAt, u.restoredAt)}; rollback budget ${state.plan.rollbackBudgetMinutes * 60} s)`,
+      `- The \`up\`'s operations: ${
+        u.changes === undefined
+          ? "-"
+          : Object.entries(u.changes)
+              .map(([op, n]) => `${op} ${n}`)
+              .join(", ") || "none"
+      }`,
       "",
     );
   }

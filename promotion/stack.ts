@@ -51,6 +51,8 @@ export interface OperationResult {
   readonly ok: boolean;
   /** One line for the decision record: resource change counts, or the error's last lines. */
   readonly summary: string;
+  /** The engine's resource operation counts (`update`, `replace`, `same`, ...), when it reported them. */
+  readonly changes?: Readonly<Record<string, number>>;
   /** Names of the mandatory policies the run violated, in the order the engine reported them. */
   readonly policyViolations?: readonly string[];
 }

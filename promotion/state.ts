@@ -3,6 +3,7 @@ import { z } from "zod";
 import { artifactSchema, releaseSchema, type Artifact, type ReleaseConfig } from "../config/release";
 import type { RolloutConfig } from "../config/rollout";
 import { readJsonFile, UnreadableFileError, writeFileAtomic } from "./files";
+import type { ControlRecord } from "./controls";
 import type { GateSample } from "./gates/evaluate";
 
 /**
@@ -12,7 +13,7 @@ import type { GateSample } from "./gates/evaluate";
 export type Phase = "preflight" | "stage" | "rollback" | "finalize" | "done";
 
 /** How a run ended. */
-export type Outcome = "promoted" | "rolled-back" | "refused" | "rollback-failed" | "interrupted";
+export type Outcome = "promoted" | "rolled-back" | "refused" | "rollback-failed" | "interrupted" | "undone";
 
 /** Progress of one stage. */
 export interface StageRecord {
@@ -34,8 +35,8 @@ export interface StageRecord {
   healthy: number;
   /** All samples in the current bake. */
   samples: number;
-  /** Passed or failed, once decided. */
-  result?: "passed" | "failed";
+  /** Passed or failed, once decided; skipped by promote --full. */
+  result?: "passed" | "failed" | "skipped";
 }
 
 /** A timestamped line of the run's history. */
@@ -106,6 +107,22 @@ export interface PromotionState {
   reason?: string;
   /** Human-readable history. */
   events: RunEvent[];
+  /** Set while an operator holds the run at its current stage (gates keep sampling and still roll back). */
+  paused?: { at: string; operator: string; reason?: string };
+  /** Set when an operator skipped the remaining stages (promote --full). */
+  fullPromotion?: { at: string; operator: string; reason: string };
+  /** Operator requests applied to the run, oldest first. */
+  controls?: ControlRecord[];
+  /** Set when a promoted run was undone: production back on `previousStable`. */
+  undo?: {
+    operator: string;
+    reason: string;
+    startedAt: string;
+    /** When the `up` back to `previousStable` (and the Vercel rollback) completed. */
+    restoredAt?: string;
+    /** The undo `up`'s change counts. */
+    changes?: Record<string, number>;
+  };
 }
 
 /** Where a stack's state lives. */

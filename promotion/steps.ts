@@ -2,6 +2,7 @@ import { backOff } from "exponential-backoff";
 import type { ReleaseConfig } from "../config/release";
 import { bake } from "./bake";
 import type { Clock } from "./clock";
+import { actionWords, applyControl, refusal, type ControlChannel } from "./controls";
 import type { GateSample } from "./gates/evaluate";
 import type { HealthProbe } from "./gates/health";
 import type { MetricsSource } from "./gates/metrics";
@@ -25,7 +26,8 @@ export const exitCodes = {
 
 /** How a command ended, with the exit code the CLI returns. */
 export interface RunResult {
-  readonly outcome: Outcome | "nothing-to-do";
+  /** "requested": a control request was handed to the running controller; "applied": a pause or resume was recorded directly. */
+  readonly outcome: Outcome | "nothing-to-do" | "requested" | "applied";
   readonly exitCode: number;
   readonly reason: string;
   /** The run's state (absent for refusals before a run started). */
@@ -52,6 +54,8 @@ export interface RunContext {
   readonly signal?: AbortSignal;
   /** Sends a notification without waiting for it (never blocks a rollback). */
   readonly notify?: (event: PromotionEvent) => void;
+  /** Operator requests (pause, resume, abort, promote --full) from other processes, read at every tick. */
+  readonly controls?: ControlChannel;
 }
 
 /** The release config of stage `percentage` of a run. */
@@ -84,6 +88,51 @@ async function checkpoint(ctx: RunContext, state: PromotionState): Promise<void>
   state.updatedAt = iso(ctx);
   await ctx.store.save(state);
   await ctx.lock.heartbeat();
+}
+
+/**
+ * Applies the operator request pending for this run, if any, and persists it; returns the abort reason when it
+ * asks to abort. A request for another run, or one this run's state no longer allows, is logged and dropped.
+ */
+export async function takeControl(ctx: RunContext, state: PromotionState): Promise<string | undefined> {
+  const pending = await ctx.controls?.pending();
+  if (pending === undefined) return undefined;
+  if ("rejected" in pending) {
+    ctx.log(state, pending.rejected);
+    return undefined;
+  }
+  const words = `${actionWords[pending.action]} by ${pending.operator}`;
+  const refused =
+    pending.runId !== state.runId
+      ? `it names run ${pending.runId}, not this run ${state.runId}`
+      : refusal(state.stack, state, pending.action);
+  if (refused !== undefined) {
+    ctx.log(state, `control request ${words} dropped: ${refused}`);
+    await ctx.controls!.done();
+    return undefined;
+  }
+  const abort = applyControl(state, pending, "running controller", iso(ctx));
+  ctx.log(
+    state,
+    `${words}${pending.reason !== undefined ? ` (${pending.reason})` : ""}: applied at stage ${state.stageIndex + 1} (${state.stages[state.stageIndex]!.percentage}%)`,
+  );
+  await checkpoint(ctx, state);
+  await ctx.controls!.done();
+  return abort;
+}
+
+/** After promote --full: the current and later stages are skipped and the run finalizes. */
+function skipRemaining(ctx: RunContext, state: PromotionState): void {
+  const now = iso(ctx);
+  for (const stage of state.stages.slice(state.stageIndex)) {
+    if (stage.result === undefined) Object.assign(stage, { result: "skipped", endedAt: now });
+  }
+  const full = state.fullPromotion!;
+  ctx.log(
+    state,
+    `promote --full by ${full.operator} (${full.reason}): stages ${state.stageIndex + 1}-${state.stages.length} skipped; finalizing`,
+  );
+  state.phase = "finalize";
 }
 
 /** True when the target's last update succeeded with exactly `release`. */
@@ -202,8 +251,22 @@ async function rollBack(ctx: RunContext, state: PromotionState): Promise<RunResu
   return finish(ctx, state, "rolled-back", exitCodes.rolledBack, state.reason ?? "rolled back");
 }
 
+/** Completes the Vercel rolling release of the candidate when it is still under way (promote --full). */
+async function completeFrontend(ctx: RunContext, state: PromotionState): Promise<void> {
+  if (!state.frontend) return;
+  const frontend = ctx.frontend(await ctx.target.outputs());
+  if (frontend === undefined) return;
+  const canary = state.frontendDeployments?.candidate ?? state.candidate.frontendRef;
+  const status = await frontend.status();
+  if (status.state === "ACTIVE" && status.canaryDeploymentId === canary) {
+    await frontend.complete(canary);
+    ctx.log(state, `Vercel rolling release of ${canary} completed (100%)`);
+  }
+}
+
 async function finalize(ctx: RunContext, state: PromotionState): Promise<RunResult> {
   const release: ReleaseConfig = { stable: state.candidate, canaryPercentage: 0 };
+  await completeFrontend(ctx, state);
   if (!(await isDeployed(ctx, release))) {
     ctx.log(state, `finalizing: ${state.candidate.version} becomes stable, canary back to 0%, pulumi up`);
     await ctx.target.writeRelease(release);
@@ -261,7 +324,16 @@ async function finish(
 export async function driveRun(ctx: RunContext, state: PromotionState, resumed: boolean): Promise<RunResult> {
   let fresh = resumed;
   try {
+    if (state.phase === "stage") {
+      const abort = await takeControl(ctx, state);
+      if (abort !== undefined) decideRollback(ctx, state, abort);
+    }
     while (state.phase === "stage") {
+      if (state.fullPromotion !== undefined) {
+        skipRemaining(ctx, state);
+        await checkpoint(ctx, state);
+        break;
+      }
       const failure = await applyStage(ctx, state, fresh);
       fresh = false;
       if (failure !== undefined) {
@@ -278,6 +350,11 @@ export async function driveRun(ctx: RunContext, state: PromotionState, resumed: 
         outputs,
         checkpoint: () => checkpoint(ctx, state),
         onSample: (sample, healthy, required) => ctx.onSample?.(sample, healthy, required),
+        control: async () => {
+          const abort = await takeControl(ctx, state);
+          if (abort !== undefined) return { passed: false, reason: abort };
+          return state.fullPromotion !== undefined ? { passed: true } : undefined;
+        },
         ...(ctx.signal !== undefined ? { signal: ctx.signal } : {}),
       });
       const stage = state.stages[state.stageIndex]!;
@@ -285,6 +362,7 @@ export async function driveRun(ctx: RunContext, state: PromotionState, resumed: 
         decideRollback(ctx, state, result.reason);
         break;
       }
+      if (state.fullPromotion !== undefined) continue;
       Object.assign(stage, { result: "passed", endedAt: iso(ctx) });
       ctx.log(
         state,

@@ -27,8 +27,10 @@ export interface FrontendRollout {
   start(canaryDeploymentId: string): Promise<void>;
   /** Moves the rolling release to `nextStageIndex`. */
   approveStage(canaryDeploymentId: string, nextStageIndex: number): Promise<void>;
+  /** Moves the rolling release of `canaryDeploymentId` to 100% at once (promote --full). */
+  complete(canaryDeploymentId: string): Promise<void>;
   /** Points production traffic back at `stableDeploymentId` (Vercel instant rollback). */
-  rollback(stableDeploymentId: string): Promise<void>;
+  rollback(stableDeploymentId: string, description?: string): Promise<void>;
 }
 
 /** Where and how to reach the Vercel REST API. */
@@ -222,10 +224,14 @@ export class VercelRollingRelease implements FrontendRollout {
     });
   }
 
-  async rollback(stableDeploymentId: string): Promise<void> {
+  async complete(canaryDeploymentId: string): Promise<void> {
+    await this.call("POST", `${this.project()}/rolling-release/complete`, { canaryDeploymentId });
+  }
+
+  async rollback(stableDeploymentId: string, description = "canary rollback"): Promise<void> {
     await this.call(
       "POST",
-      `${this.project()}/rollback/${encodeURIComponent(stableDeploymentId)}?description=canary%20rollback`,
+      `${this.project()}/rollback/${encodeURIComponent(stableDeploymentId)}?description=${encodeURIComponent(description)}`,
       {},
     );
   }

@@ -86,6 +86,8 @@ export class FakeStack implements StackDriver {
    * preview or `up` run with a policy pack fails on them (one without a pack does not check).
    */
   policyViolations: string[] = [];
+  /** The operation counts a successful `up` reports (a test sets a replacement here). */
+  upChanges: Record<string, number> = { update: 1, same: 40 };
   /** Simulated duration of an `up`, ms. */
   upMs = 0;
   /** Called when an `up` is issued (before it runs). */
@@ -174,7 +176,7 @@ export class FakeStack implements StackDriver {
     await this.crasher.step(`${this.name}.up:done`);
     if (failed !== undefined) return failed;
     return ok
-      ? { ok: true, summary: "update 1" }
+      ? { ok: true, summary: "update 1", changes: { ...this.upChanges } }
       : { ok: false, summary: "error: the Function App update failed" };
   }
 
@@ -263,6 +265,17 @@ export class FakeFrontend implements FrontendRollout {
     this.calls.push(`approve ${next}`);
     const last = next === (this.template?.length ?? 0) - 1;
     this.status_ = { state: last ? "COMPLETE" : "ACTIVE", canaryDeploymentId: canary, stageIndex: next };
+  }
+
+  async complete(canary: string): Promise<void> {
+    await this.crasher.step("vercel.complete");
+    this.own(canary);
+    this.calls.push(`complete ${canary}`);
+    this.status_ = {
+      state: "COMPLETE",
+      canaryDeploymentId: canary,
+      stageIndex: (this.template?.length ?? 1) - 1,
+    };
   }
 
   async rollback(stable: string): Promise<void> {

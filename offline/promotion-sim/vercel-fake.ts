@@ -15,7 +15,13 @@
  * - GET  /v1/projects/{id}/rolling-release            rolling-release/get-the-active-rolling-release-information-for-a-project
  * - POST /v1/projects/{id}/rolling-release/start      rolling-release/start-a-rolling-release-for-the-project (`canaryDeploymentId`)
  * - POST /v1/projects/{id}/rolling-release/approve-stage  ...update-the-active-rolling-release-to-the-next-stage... (`nextStageIndex`, `canaryDeploymentId`)
- * - POST /v1/projects/{id}/rollback/{deploymentId}    projects/point-production-traffic-to-a-previous-production-deployment-by-id (201)
+ * - POST /v1/projects/{id}/rolling-release/complete   rolling-release/complete-the-rolling-release-for-the-project (`canaryDeploymentId`)
+ * - POST /v1/projects/{id}/rollback/{deploymentId}    projects/point-production-traffic-to-a-previous-production-deployment-by-id
+ *                                                     (201; `deploymentId` is the deployment to roll back *to*; `?description=`
+ *                                                     the reason). Instant Rollback returns only to a deployment that was
+ *                                                     aliased to the production domains before (https://vercel.com/docs/instant-rollback,
+ *                                                     "eligible deployments"): the fake answers 422 for one that never was,
+ *                                                     e.g. a staged build that no rolling release completed.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -29,6 +35,8 @@ export interface FakeVercelDeployment {
   /** READY, or BUILDING for `buildPolls` more reads. */
   readyState: string;
   buildPolls: number;
+  /** Whether it has served the production domains (only such a deployment is eligible for Instant Rollback). */
+  servedProduction: boolean;
 }
 
 /** A project in the fake. */
@@ -38,8 +46,10 @@ export interface FakeVercelProject {
   link: { type: "github"; repoId: number; productionBranch: string };
   stages: number[];
   rollingRelease: null | { state: string; canaryDeploymentId: string; activeStageIndex: number };
-  /** The deployment serving production traffic. */
+  /** The deployment serving production traffic (the production alias). */
   production?: string;
+  /** The descriptions of the rollbacks asked for, oldest first. */
+  rollbacks?: { to: string; description: string | null }[];
 }
 
 type Reply = [status: number, body: unknown];
@@ -55,7 +65,10 @@ export class FakeVercelApi {
 
   constructor(readonly token: string) {}
 
-  /** Adds a READY production deployment of `sha` to `projectId`. */
+  /**
+   * Adds a READY production deployment of `sha` to `projectId` that has served the production domains; the
+   * project's first one becomes its production alias.
+   */
   seed(projectId: string, sha: string, id = `dpl_seed${++this.seq}`): string {
     this.deployments.set(id, {
       id,
@@ -64,8 +77,17 @@ export class FakeVercelApi {
       sha,
       readyState: "READY",
       buildPolls: 0,
+      servedProduction: true,
     });
+    const project = this.projects.get(projectId);
+    if (project !== undefined) project.production ??= id;
     return id;
+  }
+
+  /** Points the project's production alias at `d`. */
+  private alias(p: FakeVercelProject, d: FakeVercelDeployment): void {
+    p.production = d.id;
+    d.servedProduction = true;
   }
 
   private deployment(projectId: string | undefined, id: string): FakeVercelDeployment | Reply {
@@ -114,7 +136,7 @@ export class FakeVercelApi {
     if ((m = /^\/v(?:1|9)\/projects\/([^/]+)(\/.*)?$/.exec(path))) {
       const project = this.projects.get(decodeURIComponent(m[1]!));
       if (project === undefined) return fail(404, "not_found", `project ${m[1]} not found`);
-      return this.projectCall(method, path.startsWith("/v9/") ? "" : (m[2] ?? ""), project, json);
+      return this.projectCall(method, path.startsWith("/v9/") ? "" : (m[2] ?? ""), project, json, url);
     }
     return fail(404, "not_found", `no route ${method} ${path}`);
   }
@@ -148,6 +170,7 @@ export class FakeVercelApi {
       sha: git.sha,
       readyState: "BUILDING",
       buildPolls: 1,
+      servedProduction: false,
     });
     return [200, { id, projectId: project.id, target, readyState: "QUEUED" }];
   }
@@ -157,6 +180,7 @@ export class FakeVercelApi {
     rest: string,
     p: FakeVercelProject,
     json: Record<string, unknown>,
+    url: URL,
   ): Reply {
     if (method === "GET" && rest === "") return [200, { id: p.id, name: p.name, link: p.link }];
     if (method === "GET" && rest === "/rolling-release/config") {
@@ -177,7 +201,9 @@ export class FakeVercelApi {
     const canaryId = json.canaryDeploymentId;
     if (
       method === "POST" &&
-      (rest === "/rolling-release/start" || rest === "/rolling-release/approve-stage")
+      (rest === "/rolling-release/start" ||
+        rest === "/rolling-release/approve-stage" ||
+        rest === "/rolling-release/complete")
     ) {
       if (typeof canaryId !== "string")
         return fail(400, "bad_request", "Invalid request: missing `canaryDeploymentId`");
@@ -190,8 +216,15 @@ export class FakeVercelApi {
         if (!same) p.rollingRelease = { state: "ACTIVE", canaryDeploymentId: d.id, activeStageIndex: 0 };
         return [200, { rollingRelease: view() }];
       }
-      const next = json.nextStageIndex;
       const rr = p.rollingRelease;
+      if (rest === "/rolling-release/complete") {
+        if (rr?.state !== "ACTIVE" || rr.canaryDeploymentId !== d.id)
+          return fail(400, "bad_request", `no active rolling release of ${d.id}`);
+        Object.assign(rr, { state: "COMPLETE", activeStageIndex: p.stages.length - 1 });
+        this.alias(p, d);
+        return [200, { rollingRelease: view() }];
+      }
+      const next = json.nextStageIndex;
       if (typeof next !== "number" || !Number.isInteger(next))
         return fail(400, "bad_request", "Invalid request: `nextStageIndex` must be an integer");
       if (rr?.state !== "ACTIVE" || rr.canaryDeploymentId !== d.id)
@@ -205,7 +238,7 @@ export class FakeVercelApi {
       rr.activeStageIndex = next;
       if (next === p.stages.length - 1) {
         rr.state = "COMPLETE";
-        p.production = d.id;
+        this.alias(p, d);
       }
       return [200, { rollingRelease: view() }];
     }
@@ -215,8 +248,15 @@ export class FakeVercelApi {
       if (Array.isArray(d)) return d;
       if (d.target !== "production" || d.readyState !== "READY")
         return fail(422, "bad_request", `deployment ${d.id} cannot serve production`);
+      if (!d.servedProduction)
+        return fail(
+          422,
+          "bad_request",
+          `deployment ${d.id} was never aliased to the production domains; Instant Rollback only returns to one that was`,
+        );
       if (p.rollingRelease?.state === "ACTIVE") p.rollingRelease.state = "ABORTED";
-      p.production = d.id;
+      (p.rollbacks ??= []).push({ to: d.id, description: url.searchParams.get("description") });
+      this.alias(p, d);
       return [201, {}];
     }
     return fail(404, "not_found", `no route ${method} ${rest}`);
