@@ -4,7 +4,7 @@ import * as mongocluster from "@pulumi/azure-native/mongocluster";
 import * as webpubsub from "@pulumi/azure-native/webpubsub";
 import { type FirewallConfig, firewallConfig } from "../lib/config";
 import { type PropsOf, resourceRule } from "../lib/rule";
-import { firewallRangeProblem } from "../lib/values";
+import { firewallRangeProblem, recordOf, stringsOf } from "../lib/values";
 
 type ClusterProps = PropsOf<typeof mongocluster.MongoCluster>;
 type FirewallProps = PropsOf<typeof mongocluster.FirewallRule>;
@@ -138,11 +138,14 @@ export const webpubsubServiceDisallowPublicServerAccess = resourceRule<WebPubSub
     if (service.publicNetworkAccess === "Disabled") {
       return;
     }
-    const acl = service.networkACLs;
-    const denied = new Set(
+    // A list of the wrong shape fails closed: nothing it names counts as denied.
+    const acl = recordOf(service.networkACLs);
+    const publicNetwork = recordOf(acl?.publicNetwork);
+    const allowed = stringsOf(publicNetwork?.allow) ?? WEB_PUBSUB_PRIVATE_REQUESTS;
+    const denied = new Set<string>(
       acl?.defaultAction === "Deny"
-        ? WEB_PUBSUB_PRIVATE_REQUESTS.filter((r) => !(acl.publicNetwork?.allow ?? []).includes(r))
-        : (acl?.publicNetwork?.deny ?? []),
+        ? WEB_PUBSUB_PRIVATE_REQUESTS.filter((r) => !allowed.includes(r))
+        : (stringsOf(publicNetwork?.deny) ?? []),
     );
     const open = WEB_PUBSUB_PRIVATE_REQUESTS.filter((r) => !denied.has(r));
     if (open.length > 0) {
