@@ -10,6 +10,7 @@ import { Naming } from "./components/naming";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Secrets } from "./components/secrets";
+import { Uploads } from "./components/uploads";
 import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
 import { VercelSite } from "./components/vercelSite";
@@ -111,6 +112,21 @@ export = async () => {
     ? new StaticSite("static-site", { naming, resourceGroupName, config: config.staticSite })
     : undefined;
 
+  const uploads =
+    config.uploads === undefined
+      ? undefined
+      : new Uploads("uploads", {
+          ...base,
+          config: config.uploads,
+          protect: config.protectStateful,
+          network: {
+            mode: config.network.mode,
+            privateEndpointSubnetId: subnets?.privateEndpoints,
+            blobDnsZoneId: zones?.blob,
+          },
+          browserOrigins: [...config.api.corsOrigins, ...(site?.origins ?? [])],
+        });
+
   // REDIS_URL carries no credential with Entra ID auth; with access keys it holds the key, so it goes through Key Vault.
   const redisSecret: Record<string, pulumi.Output<string>> = {};
   const redisPlain: Record<string, pulumi.Output<string>> = {};
@@ -137,9 +153,11 @@ export = async () => {
       ...redisSecret,
     },
     plainSettings: {
+      ...config.api.appSettings,
       ...redisPlain,
       APP_CONFIG_ENDPOINT: flags.endpoint,
       API_CORS_ORIGINS: config.api.corsOrigins.join(","),
+      ...(uploads === undefined ? {} : { UPLOADS_CONTAINER_URL: uploads.containerUrl }),
     },
     appInsightsConnectionString: observability.connectionString,
     appInsightsId: observability.appInsightsId,
@@ -148,6 +166,14 @@ export = async () => {
     appConfigStoreId: flags.storeId,
     redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
     frontendOrigins: site?.origins,
+    uploads:
+      uploads === undefined
+        ? undefined
+        : {
+            containerId: uploads.containerId,
+            accountId: uploads.accountId,
+            delegate: config.uploads?.browserUpload === true,
+          },
   });
 
   const vercel = config.vercel.enabled
@@ -168,8 +194,10 @@ export = async () => {
     workspaceId: observability.workspaceId,
     appInsightsId: observability.appInsightsId,
     healthUrl: api.healthUrl,
+    healthCheckBody: config.api.healthCheckBody,
     apiPlan: config.api.plan,
     storageAfter: [api.storageLastOperation],
+    uploadsAfter: uploads === undefined ? undefined : [uploads.lastOperation],
     databaseMaxConnections: postgresMaxConnections(config.database.tier, config.database.skuName),
     targets: {
       functionAppId: api.functionAppId,
@@ -179,6 +207,7 @@ export = async () => {
       redisDatabaseId: cache.databaseId,
       keyVaultId: secrets.vaultId,
       storageAccountId: api.storageAccountId,
+      uploadsStorageAccountId: uploads?.accountId,
       appConfigStoreId: flags.storeId,
     },
   });
@@ -193,6 +222,7 @@ export = async () => {
       healthUrl: api.healthUrl,
       canaryUrl: api.canaryUrl,
       canaryHealthUrl: api.canaryHealthUrl,
+      healthCheckBody: config.api.healthCheckBody,
     },
     monitoring: {
       logAnalyticsWorkspaceId: observability.workspaceCustomerId,
@@ -204,6 +234,7 @@ export = async () => {
     databaseHost: database.fqdn,
     redisHost: cache.hostName,
     appConfigEndpoint: flags.endpoint,
+    uploadsContainerUrl: uploads?.containerUrl,
     privateNetwork: private_,
   };
 };

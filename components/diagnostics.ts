@@ -13,13 +13,16 @@ export interface DiagnosticsArgs {
   readonly functionApp: boolean;
   /** Operations on the storage account its diagnostic settings must follow (one operation at a time). Default none. */
   readonly storageAfter?: pulumi.Resource[];
+  /** Operations on the uploads storage account its diagnostic settings must follow (`Uploads.lastOperation`). */
+  readonly uploadsAfter?: pulumi.Resource[];
 }
 
 /**
  * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
  * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
  * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The two storage settings run
- * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account.
+ * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account. The uploads
+ * account, when there is one, gets the same two settings, after `uploadsAfter` and after each other.
  */
 export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
   const t = args.targets;
@@ -50,9 +53,28 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
     },
     { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
   ];
-  let storageAfter = args.storageAfter ?? [];
+  if (t.uploadsStorageAccountId !== undefined) {
+    settings.push(
+      { role: "uploads-storage", uri: t.uploadsStorageAccountId, metrics: transactions },
+      {
+        role: "uploads-storage-blob",
+        uri: pulumi.interpolate`${t.uploadsStorageAccountId}/blobServices/default`,
+        logs: allLogs,
+        metrics: transactions,
+      },
+    );
+  }
+  // One chain of operations per storage account.
+  const after: Record<string, pulumi.Resource[]> = {
+    storage: args.storageAfter ?? [],
+    "uploads-storage": args.uploadsAfter ?? [],
+  };
   for (const s of settings) {
-    const onStorage = s.role.startsWith("storage");
+    const account = s.role.startsWith("storage")
+      ? "storage"
+      : s.role.startsWith("uploads-storage")
+        ? "uploads-storage"
+        : undefined;
     const setting = new monitor.DiagnosticSetting(
       `${name}-diag-${s.role}`,
       {
@@ -62,8 +84,8 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
         logs: s.logs,
         metrics: s.metrics,
       },
-      { parent, dependsOn: onStorage ? storageAfter : [] },
+      { parent, dependsOn: account === undefined ? [] : after[account] },
     );
-    if (onStorage) storageAfter = [setting];
+    if (account !== undefined) after[account] = [setting];
   }
 }
