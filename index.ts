@@ -234,7 +234,7 @@ export = async () => {
     databaseHost: database.fqdn,
     redisHost: cache.hostName,
     appConfigEndpoint: flags.endpoint,
-    uploadsContainerUrl: uploads?.containerUrl,
+    ...(uploads === undefined ? {} : { uploadsContainerUrl: uploads.containerUrl }),
     privateNetwork: private_,
   };
 };
