@@ -5,16 +5,19 @@ import { Alerts } from "./components/alerts";
 import { Api } from "./components/api";
 import { Cache } from "./components/cache";
 import { Database } from "./components/database";
+import { DocumentDb } from "./components/documentDb";
 import { FeatureFlags } from "./components/featureFlags";
 import { Naming } from "./components/naming";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
+import { Realtime } from "./components/realtime";
 import { Secrets } from "./components/secrets";
 import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
 import { VercelSite } from "./components/vercelSite";
 import { postgresMaxConnections } from "./config/azure";
 import { loadConfig } from "./config/load";
+import { DOCUMENT_DB_SETTING, REALTIME_SETTINGS } from "./config/reserved";
 
 /**
  * The program: validates the whole stack config first (nothing is registered when it is invalid), then
@@ -43,7 +46,14 @@ export = async () => {
   const resourceGroupName = group.name;
   const base = { naming, resourceGroupName, location };
 
-  const network = new Network("network", { ...base, config: config.network });
+  const network = new Network("network", {
+    ...base,
+    config: config.network,
+    optionalZones: [
+      ...(config.documentDb === undefined ? [] : (["mongoCluster"] as const)),
+      ...(config.realtime === undefined ? [] : (["webPubSub"] as const)),
+    ],
+  });
   const subnets = network.subnetIds;
   const zones = network.dnsZoneIds;
 
@@ -104,6 +114,37 @@ export = async () => {
     deployerPrincipalType: config.deployer.principalType,
   });
 
+  const documentDb =
+    config.documentDb === undefined
+      ? undefined
+      : new DocumentDb("document-db", {
+          ...base,
+          config: config.documentDb,
+          network: {
+            mode: config.network.mode,
+            allowedIpRanges: config.network.allowedIpRanges,
+            allowAzureServices: config.network.allowAzureServices,
+            privateEndpointSubnetId: subnets?.privateEndpoints,
+            dnsZoneId: zones?.mongoCluster,
+          },
+          vault: secrets.vault,
+          rotatedOn: config.secrets.rotatedOn,
+          protect: config.protectStateful,
+        });
+
+  const realtime =
+    config.realtime === undefined
+      ? undefined
+      : new Realtime("realtime", {
+          ...base,
+          config: config.realtime,
+          network: {
+            mode: config.network.mode,
+            privateEndpointSubnetId: subnets?.privateEndpoints,
+            dnsZoneId: zones?.webPubSub,
+          },
+        });
+
   const observability = new Observability("monitoring", { ...base, config: config.monitoring });
 
   // Not linked as the API's backend (README, "Why the API is not linked"): its pages call the API's own host.
@@ -135,11 +176,15 @@ export = async () => {
       DATABASE_URL: database.secretUris.DATABASE_URL,
       DATABASE_READONLY_URL: database.secretUris.DATABASE_READONLY_URL,
       ...redisSecret,
+      ...(documentDb === undefined ? {} : { [DOCUMENT_DB_SETTING]: documentDb.connectionStringSecretUri }),
     },
     plainSettings: {
       ...redisPlain,
       APP_CONFIG_ENDPOINT: flags.endpoint,
       API_CORS_ORIGINS: config.api.corsOrigins.join(","),
+      ...(realtime === undefined
+        ? {}
+        : { [REALTIME_SETTINGS.endpoint]: realtime.endpoint, [REALTIME_SETTINGS.hub]: realtime.hubName }),
     },
     appInsightsConnectionString: observability.connectionString,
     appInsightsId: observability.appInsightsId,
@@ -147,6 +192,7 @@ export = async () => {
     vault: secrets.vault,
     appConfigStoreId: flags.storeId,
     redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
+    webPubSubId: realtime?.serviceId,
     frontendOrigins: site?.origins,
   });
 
@@ -155,6 +201,7 @@ export = async () => {
         config: config.vercel,
         environmentName: env.name,
         apiUrl: api.url,
+        wsUrl: realtime?.clientUrl,
         sensitiveEnv: pick(externalSecrets, config.vercel.sensitiveEnv),
         rolloutStages: config.rollout.stages,
         rollingRelease: config.vercel.rollingRelease,
@@ -180,6 +227,8 @@ export = async () => {
       keyVaultId: secrets.vaultId,
       storageAccountId: api.storageAccountId,
       appConfigStoreId: flags.storeId,
+      mongoClusterId: documentDb?.clusterId,
+      webPubSubId: realtime?.serviceId,
     },
   });
 
@@ -204,6 +253,9 @@ export = async () => {
     databaseHost: database.fqdn,
     redisHost: cache.hostName,
     appConfigEndpoint: flags.endpoint,
+    documentDb:
+      documentDb === undefined ? undefined : { clusterName: documentDb.clusterName, host: documentDb.host },
+    realtime: realtime === undefined ? undefined : { hubName: realtime.hubName, wsUrl: realtime.clientUrl },
     privateNetwork: private_,
   };
 };

@@ -40,6 +40,10 @@ export interface AlertTargets {
   readonly storageAccountId: pulumi.Input<string>;
   /** App Configuration store. */
   readonly appConfigStoreId: pulumi.Input<string>;
+  /** Cosmos DB for MongoDB vCore cluster, when the stack has `documentDb` (diagnostics only). */
+  readonly mongoClusterId?: pulumi.Input<string>;
+  /** Web PubSub service, when the stack has `realtime` (diagnostics only). */
+  readonly webPubSubId?: pulumi.Input<string>;
 }
 
 /**

@@ -62,6 +62,8 @@ export interface ApiArgs {
   readonly appConfigStoreId: pulumi.Input<string>;
   /** Azure Managed Redis database the identities get the `default` access policy on. */
   readonly redis: ApiRedisAccess;
+  /** Web PubSub service (`Realtime.serviceId`) the identities get Web PubSub Service Owner on. Default none. */
+  readonly webPubSubId?: pulumi.Input<string>;
   /** Origins of the stack's own frontends (`StaticSite.origins`), admitted by CORS beside `config.corsOrigins`. */
   readonly frontendOrigins?: pulumi.Input<string>[];
   /** Wait between the host identity's grants and the sites' creation (Go duration). Default 15m (`ROLE_PROPAGATION`). */
@@ -220,6 +222,7 @@ export class Api extends pulumi.ComponentResource {
       keyVaultId: args.keyVaultId,
       appConfigStoreId: args.appConfigStoreId,
       redis: { ...args.redis, resourceGroupName: args.redis.resourceGroupName ?? resourceGroupName },
+      webPubSubId: args.webPubSubId,
     };
     const principalId = principalOf(site.identity);
     const siteAccess = grantIdentityAccess(name, { ...access, role: "site", principalId }, this);

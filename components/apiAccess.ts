@@ -33,6 +33,8 @@ export interface IdentityAccessArgs {
   readonly redis: ApiRedisAccess & { readonly resourceGroupName: pulumi.Input<string> };
   /** Resources the Redis assignment waits for (Managed Redis applies one assignment change at a time). */
   readonly redisAfter?: pulumi.Resource[];
+  /** Web PubSub service resource id (`realtime`): the identity gets Web PubSub Service Owner to issue client tokens. */
+  readonly webPubSubId?: pulumi.Input<string>;
 }
 
 /** What {@link grantIdentityAccess} created. */
@@ -45,7 +47,8 @@ export interface IdentityAccess {
 
 /**
  * Least-privilege data-plane access for the system identity the application code signs in with: Key Vault Secrets
- * User, App Configuration Data Reader (flags) and the Redis `default` access policy. The platform's own access (host
+ * User, App Configuration Data Reader (flags), the Redis `default` access policy and, with `realtime`, Web PubSub
+ * Service Owner (the API issues the clients' access tokens; access keys are off). The platform's own access (host
  * storage, telemetry, Key Vault references) goes through {@link hostIdentity}, granted before the site exists.
  * Assignment names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and
  * change (forcing a clean replacement) when the principal changes.
@@ -58,6 +61,9 @@ export function grantIdentityAccess(
   const grants: { suffix: string; role: string; scope: pulumi.Input<string> }[] = [
     { suffix: "kv-secrets-user", role: ROLES.keyVaultSecretsUser, scope: args.keyVaultId },
     { suffix: "appcs-data-reader", role: ROLES.appConfigurationDataReader, scope: args.appConfigStoreId },
+    ...(args.webPubSubId === undefined
+      ? []
+      : [{ suffix: "wps-service-owner", role: ROLES.webPubSubServiceOwner, scope: args.webPubSubId }]),
   ];
   const roleAssignments = grants.map((g) =>
     roleAssignment(`${name}-${args.role}-${g.suffix}`, { ...args, ...g, identity: args.role }, parent),

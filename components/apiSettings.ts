@@ -52,6 +52,9 @@ export const ROLES = {
   storageQueueDataContributor: "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
   storageTableDataContributor: "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  // Learn, "Azure built-in roles for Web and Mobile": Web PubSub Service Owner, full access to the data-plane REST
+  // APIs (issuing client access tokens included).
+  webPubSubServiceOwner: "12cf5a90-567b-43ae-8102-96cf46c7d9b4",
 } as const;
 
 /** A GUID derived from `parts` (SHA-256, RFC 4122 version-5 layout), like Bicep's `guid()`: same parts, same GUID. */

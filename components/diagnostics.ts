@@ -18,7 +18,8 @@ export interface DiagnosticsArgs {
 /**
  * Diagnostic settings that send every supported log (category group `allLogs`) and metric to the workspace.
  * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
- * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The two storage settings run
+ * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The optional document database
+ * and Web PubSub service send all logs and metrics when the stack has them. The two storage settings run
  * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account.
  */
 export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
@@ -49,6 +50,12 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
       metrics: transactions,
     },
     { role: "appconfig", uri: t.appConfigStoreId, logs: allLogs, metrics: allMetrics },
+    ...(t.mongoClusterId === undefined
+      ? []
+      : [{ role: "mongo", uri: t.mongoClusterId, logs: allLogs, metrics: allMetrics }]),
+    ...(t.webPubSubId === undefined
+      ? []
+      : [{ role: "webpubsub", uri: t.webPubSubId, logs: allLogs, metrics: allMetrics }]),
   ];
   let storageAfter = args.storageAfter ?? [];
   for (const s of settings) {

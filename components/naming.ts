@@ -44,13 +44,25 @@ const RULES: Record<string, { max: number; pattern: RegExp; what: string }> = {
     what: "lowercase letters, digits, single hyphens",
   },
   appConfig: { max: 50, pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/, what: "5-50 letters, digits, hyphens" },
+  mongoCluster: {
+    max: 40,
+    pattern: /^[a-z0-9]+(-[a-z0-9]+)*$/,
+    what: "3-40 lowercase letters, digits, single hyphens",
+  },
+  webPubSub: {
+    max: 63,
+    pattern: /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/,
+    what: "3-63 letters, digits, single hyphens, starting with a letter",
+  },
 };
 
 /**
  * Azure resource names for one stack, following the Cloud Adoption Framework abbreviations
- * (`rg`, `kv`, `psql`, `redis`, `func`, `asp`, `st`, `stapp`, `log`, `appi`, `ag`, `appcs`, `vnet`, `snet`, `pe`, `id`)
+ * (`rg`, `kv`, `psql`, `redis`, `func`, `asp`, `st`, `stapp`, `log`, `appi`, `ag`, `appcs`, `vnet`, `snet`, `pe`, `id`,
+ * `cosmon`, `wps`)
  * with `<abbr>-<workload>-<env>-<suffix>`; the 5-character suffix (a hash of organization/project/stack)
- * makes globally unique names (Key Vault, PostgreSQL, Redis, Function App, storage, App Configuration) repeatable.
+ * makes globally unique names (Key Vault, PostgreSQL, Redis, Function App, storage, App Configuration, MongoDB
+ * cluster, Web PubSub) repeatable.
  */
 export class Naming {
   /** Environment code: dev, stg or prd. */
@@ -109,6 +121,14 @@ export class Naming {
   /** App Configuration store (name reserved during soft delete). */
   appConfig(): string {
     return this.make("appConfig", this.base("appcs"));
+  }
+  /** Cosmos DB for MongoDB vCore cluster (global DNS name `<name>.global.mongocluster.cosmos.azure.com`). */
+  mongoCluster(): string {
+    return this.make("mongoCluster", this.base("cosmon"));
+  }
+  /** Web PubSub service (global DNS name `<name>.webpubsub.azure.com`). */
+  webPubSub(): string {
+    return this.make("webPubSub", this.base("wps"));
   }
   /** Action group short name (SMS/e-mail sender label, at most 12 characters), e.g. shop-prd. */
   shortName(): string {

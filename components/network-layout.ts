@@ -80,6 +80,22 @@ export function subnetLayout(addressSpace: string): SubnetPlan[] {
 export type DnsZoneKey =
   "keyVault" | "redis" | "blob" | "queue" | "table" | "file" | "appConfig" | "sites" | "postgres";
 
+/** Private DNS zones the network links only when the stack has the service (`documentDb`, `realtime`). */
+export type OptionalDnsZoneKey = "mongoCluster" | "webPubSub";
+
+/**
+ * Zones of the optional services and their private endpoints' group ids (Learn, "Azure Private Endpoint private DNS
+ * zone values": Azure Cosmos DB for MongoDB vCore `Microsoft.DocumentDB/mongoClusters`, subresource `MongoCluster`,
+ * zone `privatelink.mongocluster.cosmos.azure.com`; Azure Web PubSub `Microsoft.SignalRService/WebPubSub`, subresource
+ * `webpubsub`, zone `privatelink.webpubsub.azure.com`).
+ */
+export const OPTIONAL_PRIVATE_LINK_ZONES: Readonly<
+  Record<OptionalDnsZoneKey, { readonly zone: string; readonly groupId: string }>
+> = {
+  mongoCluster: { zone: "privatelink.mongocluster.cosmos.azure.com", groupId: "MongoCluster" },
+  webPubSub: { zone: "privatelink.webpubsub.azure.com", groupId: "webpubsub" },
+};
+
 /**
  * Private Link zone names (azure-facts, "Private DNS zone names and PE group IDs"). Azure Managed Redis uses
  * `privatelink.redis.azure.net`, not the retired Enterprise or classic zones. PostgreSQL is not listed: VNet-integrated

@@ -5,6 +5,8 @@ import type { NetworkConfig } from "../config/schema";
 import type { Naming } from "./naming";
 import {
   type DnsZoneKey,
+  OPTIONAL_PRIVATE_LINK_ZONES,
+  type OptionalDnsZoneKey,
   PRIVATE_LINK_ZONES,
   type SubnetRole,
   addressSpaceProblem,
@@ -23,13 +25,17 @@ export interface NetworkArgs {
   readonly location: string;
   /** The stack's network section; `mode: "public"` creates nothing, `private` the VNet, subnets and zones. */
   readonly config: NetworkConfig;
+  /** Zones of optional services the stack has (private mode): `mongoCluster`, `webPubSub`. Default none. */
+  readonly optionalZones?: readonly OptionalDnsZoneKey[];
 }
 
 /** Subnet resource ids of the private network. */
 export type SubnetIds = { readonly [K in SubnetRole]: pulumi.Output<string> };
 
 /** Private DNS zone resource ids, each resolving only once the zone is linked to the VNet. */
-export type DnsZoneIds = { readonly [K in DnsZoneKey]: pulumi.Output<string> };
+export type DnsZoneIds = { readonly [K in DnsZoneKey]: pulumi.Output<string> } & {
+  readonly [K in OptionalDnsZoneKey]?: pulumi.Output<string>;
+};
 
 /**
  * The stack's private network. In `private` mode: a VNet over `config.addressSpace` with four subnets (layout in
@@ -98,11 +104,14 @@ export class Network extends pulumi.ComponentResource {
         subnetIds[plan.role] = previous.id;
       }
 
-      const zones: [DnsZoneKey, string][] = [
+      const zones: [DnsZoneKey | OptionalDnsZoneKey, string][] = [
         ...(Object.entries(PRIVATE_LINK_ZONES) as [DnsZoneKey, string][]),
         ["postgres", postgresZoneName(naming.plain("psql"))],
+        ...(args.optionalZones ?? []).map(
+          (key) => [key, OPTIONAL_PRIVATE_LINK_ZONES[key].zone] as [OptionalDnsZoneKey, string],
+        ),
       ];
-      const dnsZoneIds: Partial<Record<DnsZoneKey, pulumi.Output<string>>> = {};
+      const dnsZoneIds: Partial<Record<DnsZoneKey | OptionalDnsZoneKey, pulumi.Output<string>>> = {};
       for (const [key, zoneName] of zones) {
         const zone = new privatedns.PrivateZone(
           `${name}-${kebab(key)}-zone`,

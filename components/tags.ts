@@ -43,6 +43,8 @@ export const TAGGABLE_TYPES: ReadonlySet<string> = new Set([
   "azure-native:monitor:ScheduledQueryRule",
   "azure-native:appconfiguration:ConfigurationStore",
   "azure-native:appconfiguration:KeyValue",
+  "azure-native:mongocluster:MongoCluster",
+  "azure-native:webpubsub:WebPubSub",
 ]);
 
 /**

@@ -24,6 +24,8 @@ export interface VercelSiteArgs {
   readonly environmentName: string;
   /** Public API base URL: NEXT_PUBLIC_API_URL. */
   readonly apiUrl: pulumi.Input<string>;
+  /** The stack's Web PubSub client URL (`Realtime.clientUrl`): NEXT_PUBLIC_WS_URL; the config makes it and `config.wsUrl` exclusive. */
+  readonly wsUrl?: pulumi.Input<string>;
   /** Rollout plan stages (`rollout.stages`, validated for Vercel's limits there); used when `rollingRelease` is on. */
   readonly rolloutStages: readonly VercelRolloutStage[];
   /** Manage a Vercel rolling release (`vercel.rollingRelease`; Pro/Enterprise). */
@@ -54,9 +56,10 @@ export interface VercelVariable {
  */
 export function vercelVariables(name: string, args: VercelSiteArgs): VercelVariable[] {
   const { config } = args;
+  const wsUrl = config.wsUrl ?? args.wsUrl;
   const own: Record<string, pulumi.Input<string>> = {
     NEXT_PUBLIC_API_URL: args.apiUrl,
-    ...(config.wsUrl === undefined ? {} : { NEXT_PUBLIC_WS_URL: config.wsUrl }),
+    ...(wsUrl === undefined ? {} : { NEXT_PUBLIC_WS_URL: wsUrl }),
     ...config.publicEnv,
   };
   const secrets = Object.entries(args.sensitiveEnv ?? {});

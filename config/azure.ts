@@ -142,3 +142,29 @@ export function postgresMaxConnections(tier: keyof typeof POSTGRES_SKUS, skuName
   return max;
 }
 // --- end issue 9 point 7 ---
+
+/**
+ * Cosmos DB for MongoDB vCore (`mongocluster`) cluster tiers. Source: Microsoft Learn, "Compute and storage
+ * configurations" (cosmos-db/mongodb/vcore/compute-storage): M10 (1 vCore, burstable), M20 and M25 (2 vCores,
+ * burstable), M30 (2), M40 (4), M50 (8), M60 (16), M80 (32), M200 (64 vCores).
+ */
+export const MONGO_TIERS = ["M10", "M20", "M25", "M30", "M40", "M50", "M60", "M80", "M200"] as const;
+
+/** The burstable vCore tiers, meant for development and test; high availability needs M30 or larger. */
+export const MONGO_BURSTABLE_TIERS: readonly string[] = ["M10", "M20", "M25"];
+
+/** Disk sizes (GiB per shard) a vCore cluster accepts; same page, "Storage" table. */
+export const MONGO_STORAGE_GB = [32, 64, 128, 256, 512, 1024, 2048, 4095, 8192, 16384, 32767] as const;
+
+/**
+ * Units each Web PubSub SKU accepts (`sku.capacity`), from the SDK's ResourceSkuArgs doc (REST 2024-03-01):
+ * Free_F1 1; Standard_S1 and Premium_P1 1-10, 20-100 in tens; Premium_P2 100-1000 in hundreds.
+ */
+export const WEB_PUBSUB_CAPACITY: Readonly<
+  Record<"Free_F1" | "Standard_S1" | "Premium_P1" | "Premium_P2", readonly number[]>
+> = {
+  Free_F1: [1],
+  Standard_S1: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+  Premium_P1: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+  Premium_P2: [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000],
+};

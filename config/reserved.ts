@@ -5,12 +5,18 @@
  */
 import { COMPONENT_SETTINGS } from "../components/apiSettings";
 
+/** The app setting (and, as `mongodb-uri`, the Key Vault secret) holding the document database's connection string. */
+export const DOCUMENT_DB_SETTING = "MONGODB_URI";
+
+/** App settings of the realtime service: its endpoint (the API's Entra ID token requests go there) and the hub. */
+export const REALTIME_SETTINGS = { endpoint: "WEBPUBSUB_ENDPOINT", hub: "WEBPUBSUB_HUB" } as const;
+
 /** Secrets the program generates (Secrets component) and stores in Key Vault under their env var names. */
 export const GENERATED_SECRET_NAMES = ["JWT_SECRET", "SECRET_KEY"] as const;
 
 /**
  * App settings the program writes on the Function App besides the API component's own: the generated secrets, the
- * database and Redis URLs and the plain endpoints index.ts passes.
+ * database, Redis and (optional) document database URLs and the plain endpoints index.ts passes.
  */
 export const PROGRAM_APP_SETTINGS: readonly string[] = [
   ...COMPONENT_SETTINGS,
@@ -20,6 +26,9 @@ export const PROGRAM_APP_SETTINGS: readonly string[] = [
   "REDIS_URL",
   "APP_CONFIG_ENDPOINT",
   "API_CORS_ORIGINS",
+  DOCUMENT_DB_SETTING,
+  REALTIME_SETTINGS.endpoint,
+  REALTIME_SETTINGS.hub,
 ];
 
 /**
@@ -35,6 +44,7 @@ export const PROGRAM_VAULT_SECRETS: readonly string[] = [
   "REDIS_URL",
   "API_APPINSIGHTS_CONNECTION_STRING",
   "API_CONTENT_SHARE_CONNECTION",
+  DOCUMENT_DB_SETTING,
 ];
 
 /** Vercel variables the program sets from its own outputs and config (`vercel.publicEnv` may not set them). */

@@ -1,8 +1,21 @@
 /**
- * Value rules the config schema applies in many places: lists whose items become resource names or keys are
- * unique, URLs carry no credentials, and no name or value holds a control character.
+ * Value rules the config schema modules apply in many places: whole numbers in a range, one of a list, lists whose
+ * items become resource names or keys are unique, URLs carry no credentials, and no name or value holds a control
+ * character.
  */
 import { z } from "zod";
+
+/** A whole number from `min` to `max`, with messages saying the range. */
+export const int = (min: number, max: number) =>
+  z
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int(`must be a whole number from ${min} to ${max}`)
+    .min(min, `must be from ${min} to ${max}`)
+    .max(max, `must be from ${min} to ${max}`);
+
+/** One of `values`, with a message listing them. */
+export const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of: ${values.join(", ")}` });
 
 /**
  * Characters refused in every config name and value (external secret values excepted, see the loader): C0 and C1

@@ -8,19 +8,11 @@ import {
   REDIS_EVICTION_POLICIES,
   STATIC_WEB_APP_REGIONS,
 } from "./azure";
+import { dataServiceRules, documentDbSchema, realtimeSchema } from "./data-services";
 import { releaseSchema } from "./release";
 import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "./reserved";
 import { rolloutSchema } from "./rollout";
-import { credentialFree, HIDE_VALUE, uniqueItems, urlCredential } from "./rules";
-
-const int = (min: number, max: number) =>
-  z
-    .number({ error: `must be a whole number from ${min} to ${max}` })
-    .int(`must be a whole number from ${min} to ${max}`)
-    .min(min, `must be from ${min} to ${max}`)
-    .max(max, `must be from ${min} to ${max}`);
-const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
-  z.enum(values, { error: `must be one of: ${values.join(", ")}` });
+import { credentialFree, HIDE_VALUE, int, oneOf, uniqueItems, urlCredential } from "./rules";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv4 = z.string().regex(IPV4, "must be an IPv4 address like 203.0.113.10");
@@ -499,12 +491,17 @@ const stackConfigObject = z.strictObject({
   rollout: rolloutSchema,
   /** The identity running `pulumi up`. */
   deployer: deployerSchema.default({ principalType: "ServicePrincipal" }),
+  /** Azure Cosmos DB for MongoDB vCore, the document database; absent means none. */
+  documentDb: documentDbSchema.optional(),
+  /** Azure Web PubSub, the WebSocket endpoint behind NEXT_PUBLIC_WS_URL; absent means none. */
+  realtime: realtimeSchema.optional(),
 });
 
 /** The whole stack config (the `webapp-platform:*` keys), with cross-field rules. */
 export const stackConfigSchema = stackConfigObject.superRefine((c, ctx) => {
   crossFieldRules(c, ctx);
   nameRules(c, ctx);
+  dataServiceRules(c, (path, message) => issue(ctx, path, message));
 });
 
 type Ctx = z.RefinementCtx;
@@ -752,13 +749,13 @@ function nameRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void {
   }
   if (
     c.vercel.preview !== undefined &&
-    c.vercel.wsUrl !== undefined &&
+    (c.vercel.wsUrl !== undefined || c.realtime !== undefined) &&
     c.vercel.preview.wsUrl === undefined
   ) {
     issue(
       ctx,
       ["vercel", "preview", "wsUrl"],
-      "is required when vercel.wsUrl is set, or previews would connect to this stack's WebSocket URL",
+      `is required when ${c.realtime === undefined ? "vercel.wsUrl" : "realtime"} is set, or previews would connect to this stack's WebSocket URL`,
     );
   }
 }
@@ -776,6 +773,8 @@ export type StaticSiteConfig = StackConfig["staticSite"];
 export type VercelConfig = StackConfig["vercel"];
 export type MonitoringConfig = StackConfig["monitoring"];
 export type FeatureFlagsConfig = StackConfig["featureFlags"];
+export type DocumentDbConfig = NonNullable<StackConfig["documentDb"]>;
+export type RealtimeConfig = NonNullable<StackConfig["realtime"]>;
 
 /** Top-level keys of the stack config (each is `webapp-platform:<key>`). */
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigObject.shape) as (keyof StackConfig)[];

@@ -136,6 +136,31 @@ const fakes: Record<string, Fake> = {
   "azure-native:privatedns:PrivateZone": (name, inputs) => ({ name: inputs.privateZoneName ?? name }),
   "azure-native:network:PrivateEndpoint": (name, inputs) => ({ name: inputs.privateEndpointName ?? name }),
   "vercel:index/project:Project": (name, inputs) => ({ name: inputs.name ?? name }),
+  // REST 2024-07-01 MongoClusters_CreateOrUpdate response: `properties.connectionString` with placeholders for the
+  // credentials, host `<name>.global.mongocluster.cosmos.azure.com`; the administrator password is never returned.
+  "azure-native:mongocluster:MongoCluster": (name, inputs) => {
+    const cluster = String(inputs.mongoClusterName ?? name);
+    const given = rpc.isRpcSecret(inputs.properties)
+      ? rpc.unwrapRpcSecret(inputs.properties)
+      : inputs.properties;
+    const { administrator, ...rest } = (given ?? {}) as State;
+    return {
+      name: cluster,
+      // Secret as a whole: its input carries the password (and the component lists it in additionalSecretOutputs).
+      properties: pulumi.secret({
+        ...rest,
+        administrator: { userName: (administrator as State | undefined)?.userName },
+        clusterStatus: "Ready",
+        provisioningState: "Succeeded",
+        connectionString: `mongodb+srv://<user>:<password>@${cluster}.global.mongocluster.cosmos.azure.com/?tls=true&authMechanism=SCRAM-SHA-256&retrywrites=false&maxIdleTimeMS=120000`,
+      }),
+    };
+  },
+  // REST 2024-03-01 WebPubSub_CreateOrUpdate response: `hostName` `<name>.webpubsub.azure.com`.
+  "azure-native:webpubsub:WebPubSub": (name, inputs) => ({
+    name: inputs.resourceName ?? name,
+    hostName: `${String(inputs.resourceName ?? name)}.webpubsub.azure.com`,
+  }),
 };
 
 /** Fake create result for a resource: its inputs, then the type's computed outputs, with an id. */

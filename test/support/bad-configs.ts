@@ -182,6 +182,93 @@ export const CORPUS: BadConfig[] = [
     ],
   },
 
+  // The optional data services (documentDb, realtime) and how they meet the rest of the stack.
+  {
+    what: "a document database tier Azure does not offer",
+    stack: "staging",
+    overrides: { "webapp-platform:documentDb": { tier: "M15", highAvailability: "Disabled" } },
+    problems: [
+      'webapp-platform:documentDb.tier: got "M15"; must be one of: M10, M20, M25, M30, M40, M50, M60, M80, M200',
+    ],
+  },
+  {
+    what: "high availability on a burstable document database tier",
+    stack: "staging",
+    overrides: { "webapp-platform:documentDb": { tier: "M20", highAvailability: "SameZone" } },
+    problems: [
+      'webapp-platform:documentDb.highAvailability: got "SameZone"; is not available on the burstable tier M20; use M30 or larger, or Disabled',
+    ],
+  },
+  {
+    what: "a production document database without high availability",
+    stack: "production",
+    overrides: { "webapp-platform:documentDb": { tier: "M30", highAvailability: "Disabled" } },
+    problems: [
+      'webapp-platform:documentDb.highAvailability: got "Disabled"; must be SameZone or ZoneRedundantPreferred in production (a standby per shard; needs M30 or larger)',
+    ],
+  },
+  {
+    what: "a document database disk size Azure does not offer",
+    stack: "staging",
+    overrides: {
+      "webapp-platform:documentDb": { tier: "M10", highAvailability: "Disabled", storageGb: 100 },
+    },
+    problems: [
+      "webapp-platform:documentDb.storageGb: got 100; must be one of: 32, 64, 128, 256, 512, 1024, 2048, 4095, 8192, 16384, 32767",
+    ],
+  },
+  {
+    what: "a reserved document database administrator login",
+    stack: "staging",
+    overrides: {
+      "webapp-platform:documentDb": {
+        tier: "M10",
+        highAvailability: "Disabled",
+        administratorLogin: "admin",
+      },
+    },
+    problems: [
+      'webapp-platform:documentDb.administratorLogin: got "admin"; must not be a reserved name (admin, root, administrator)',
+    ],
+  },
+  {
+    what: "a Web PubSub capacity its SKU does not offer",
+    stack: "staging",
+    overrides: { "webapp-platform:realtime": { sku: "Standard_S1", capacity: 15 } },
+    problems: [
+      "webapp-platform:realtime.capacity: got 15; 15 is not a Standard_S1 capacity; allowed: 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100",
+    ],
+  },
+  {
+    what: "a free Web PubSub in production (private network)",
+    stack: "production",
+    overrides: { "webapp-platform:realtime": { sku: "Free_F1" } },
+    problems: [
+      "webapp-platform:vercel.preview.wsUrl: is required when realtime is set, or previews would connect to this stack's WebSocket URL",
+      'webapp-platform:realtime.sku: got "Free_F1"; Free_F1 has no SLA and 20 connections; production needs Standard_S1 or Premium',
+      'webapp-platform:realtime.sku: got "Free_F1"; Free_F1 has no private endpoints; private network mode needs Standard_S1 or Premium',
+    ],
+  },
+  {
+    what: "a Web PubSub hub name with a hyphen",
+    stack: "staging",
+    overrides: { "webapp-platform:realtime": { sku: "Free_F1", hubName: "live-updates" } },
+    problems: [
+      "webapp-platform:realtime.hubName: got \"live-updates\"; must start with a letter and use letters, digits or '_' (max 128)",
+    ],
+  },
+  {
+    what: "both realtime and a fixed WebSocket URL",
+    stack: "staging",
+    overrides: {
+      "webapp-platform:realtime": { sku: "Free_F1" },
+      ...section("staging", "vercel", { wsUrl: "wss://ws.example.com" }),
+    },
+    problems: [
+      'webapp-platform:vercel.wsUrl: got "wss://ws.example.com"; must be absent when realtime is set: NEXT_PUBLIC_WS_URL then comes from the stack\'s Web PubSub hub; remove one of them',
+    ],
+  },
+
   // Config the components check too (as guards on their arguments): refused here first.
   {
     what: "PgBouncer on a Burstable server",
