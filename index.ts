@@ -12,6 +12,7 @@ import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Realtime } from "./components/realtime";
 import { Secrets } from "./components/secrets";
+import { Uploads } from "./components/uploads";
 import { StaticSite } from "./components/staticSite";
 import { applyStackTags } from "./components/tags";
 import { VercelSite } from "./components/vercelSite";
@@ -152,6 +153,21 @@ export = async () => {
     ? new StaticSite("static-site", { naming, resourceGroupName, config: config.staticSite })
     : undefined;
 
+  const uploads =
+    config.uploads === undefined
+      ? undefined
+      : new Uploads("uploads", {
+          ...base,
+          config: config.uploads,
+          protect: config.protectStateful,
+          network: {
+            mode: config.network.mode,
+            privateEndpointSubnetId: subnets?.privateEndpoints,
+            blobDnsZoneId: zones?.blob,
+          },
+          browserOrigins: [...config.api.corsOrigins, ...(site?.origins ?? [])],
+        });
+
   // REDIS_URL carries no credential with Entra ID auth; with access keys it holds the key, so it goes through Key Vault.
   const redisSecret: Record<string, pulumi.Output<string>> = {};
   const redisPlain: Record<string, pulumi.Output<string>> = {};
@@ -179,12 +195,14 @@ export = async () => {
       ...(documentDb === undefined ? {} : { [DOCUMENT_DB_SETTING]: documentDb.connectionStringSecretUri }),
     },
     plainSettings: {
+      ...config.api.appSettings,
       ...redisPlain,
       APP_CONFIG_ENDPOINT: flags.endpoint,
       API_CORS_ORIGINS: config.api.corsOrigins.join(","),
       ...(realtime === undefined
         ? {}
         : { [REALTIME_SETTINGS.endpoint]: realtime.endpoint, [REALTIME_SETTINGS.hub]: realtime.hubName }),
+      ...(uploads === undefined ? {} : { UPLOADS_CONTAINER_URL: uploads.containerUrl }),
     },
     appInsightsConnectionString: observability.connectionString,
     appInsightsId: observability.appInsightsId,
@@ -194,6 +212,14 @@ export = async () => {
     redis: { clusterName: cache.clusterName, databaseName: cache.databaseName },
     webPubSubId: realtime?.serviceId,
     frontendOrigins: site?.origins,
+    uploads:
+      uploads === undefined
+        ? undefined
+        : {
+            containerId: uploads.containerId,
+            accountId: uploads.accountId,
+            delegate: config.uploads?.browserUpload === true,
+          },
   });
 
   const vercel = config.vercel.enabled
@@ -215,8 +241,10 @@ export = async () => {
     workspaceId: observability.workspaceId,
     appInsightsId: observability.appInsightsId,
     healthUrl: api.healthUrl,
+    healthCheckBody: config.api.healthCheckBody,
     apiPlan: config.api.plan,
     storageAfter: [api.storageLastOperation],
+    uploadsAfter: uploads === undefined ? undefined : [uploads.lastOperation],
     databaseMaxConnections: postgresMaxConnections(config.database.tier, config.database.skuName),
     targets: {
       functionAppId: api.functionAppId,
@@ -226,6 +254,7 @@ export = async () => {
       redisDatabaseId: cache.databaseId,
       keyVaultId: secrets.vaultId,
       storageAccountId: api.storageAccountId,
+      uploadsStorageAccountId: uploads?.accountId,
       appConfigStoreId: flags.storeId,
       mongoClusterId: documentDb?.clusterId,
       webPubSubId: realtime?.serviceId,
@@ -242,6 +271,7 @@ export = async () => {
       healthUrl: api.healthUrl,
       canaryUrl: api.canaryUrl,
       canaryHealthUrl: api.canaryHealthUrl,
+      healthCheckBody: config.api.healthCheckBody,
     },
     monitoring: {
       logAnalyticsWorkspaceId: observability.workspaceCustomerId,
@@ -256,6 +286,7 @@ export = async () => {
     documentDb:
       documentDb === undefined ? undefined : { clusterName: documentDb.clusterName, host: documentDb.host },
     realtime: realtime === undefined ? undefined : { hubName: realtime.hubName, wsUrl: realtime.clientUrl },
+    ...(uploads === undefined ? {} : { uploadsContainerUrl: uploads.containerUrl }),
     privateNetwork: private_,
   };
 };

@@ -38,6 +38,8 @@ export interface AlertTargets {
   readonly keyVaultId: pulumi.Input<string>;
   /** Storage account (Functions host storage). */
   readonly storageAccountId: pulumi.Input<string>;
+  /** Uploads storage account (`Uploads.accountId`), when the stack has one: diagnostic settings only. */
+  readonly uploadsStorageAccountId?: pulumi.Input<string>;
   /** App Configuration store. */
   readonly appConfigStoreId: pulumi.Input<string>;
   /** Cosmos DB for MongoDB vCore cluster, when the stack has `documentDb` (diagnostics only). */

@@ -27,12 +27,16 @@ export interface AlertsArgs {
   readonly appInsightsId: pulumi.Input<string>;
   /** Public URL of the API health endpoint, e.g. https://func-....azurewebsites.net/health. */
   readonly healthUrl: pulumi.Input<string>;
+  /** Text a healthy response body contains (`api.healthCheckBody`): the web test's content match. */
+  readonly healthCheckBody: string;
   /** Resources to alert on and to send diagnostics from. */
   readonly targets: AlertTargets;
   /** API hosting plan; Flex Consumption has neither plan metrics nor diagnostic settings. */
   readonly apiPlan: "FlexConsumption" | "ElasticPremium";
   /** Operations on the host storage account its diagnostic settings must follow (`Api.storageLastOperation`). */
   readonly storageAfter?: pulumi.Resource[];
+  /** Operations on the uploads storage account its diagnostic settings must follow (`Uploads.lastOperation`). */
+  readonly uploadsAfter?: pulumi.Resource[];
   /** The database size's `max_connections` (`postgresMaxConnections`); the connections alert is a share of it. */
   readonly databaseMaxConnections: number;
 }
@@ -126,7 +130,13 @@ export class Alerts extends pulumi.ComponentResource {
     this.webTestId = config.availabilityTest.enabled ? this.availability(name, args, ruleName) : undefined;
     diagnosticSettings(
       name,
-      { targets, workspaceId: args.workspaceId, functionApp: elastic, storageAfter: args.storageAfter },
+      {
+        targets,
+        workspaceId: args.workspaceId,
+        functionApp: elastic,
+        storageAfter: args.storageAfter,
+        uploadsAfter: args.uploadsAfter,
+      },
       this,
     );
 
@@ -147,8 +157,7 @@ export class Alerts extends pulumi.ComponentResource {
         location: args.location,
         webTestName,
         syntheticMonitorId: webTestName,
-        description:
-          "GET /health from five regions; passes on HTTP 200 with status ok and a valid certificate",
+        description: `GET the health endpoint from five regions; passes on HTTP 200 with a body containing ${args.healthCheckBody} and a valid certificate`,
         kind: applicationinsights.WebTestKind.Standard,
         webTestKind: applicationinsights.WebTestKind.Standard,
         enabled: true,
@@ -161,7 +170,7 @@ export class Alerts extends pulumi.ComponentResource {
           expectedHttpStatusCode: 200,
           sSLCheck: true,
           sSLCertRemainingLifetimeCheck: 7,
-          contentValidation: { contentMatch: '"status":"ok"', ignoreCase: false, passIfTextFound: true },
+          contentValidation: { contentMatch: args.healthCheckBody, ignoreCase: false, passIfTextFound: true },
         },
         tags: pulumi.output(args.appInsightsId).apply((id) => ({ [`hidden-link:${id}`]: "Resource" })),
       },

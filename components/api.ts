@@ -5,6 +5,7 @@ import type { ApiConfig } from "../config/schema";
 import type { ReleaseConfig } from "../config/release";
 import {
   type ApiRedisAccess,
+  type ApiUploadsAccess,
   disableBasicAuth,
   grantIdentityAccess,
   hostIdentity,
@@ -25,7 +26,7 @@ import { apiProblems } from "./apiValidation";
 import type { Naming } from "./naming";
 import { type VaultRef, vaultSecret } from "./shared";
 
-export type { ApiRedisAccess } from "./apiAccess";
+export type { ApiRedisAccess, ApiUploadsAccess } from "./apiAccess";
 export type { ApiNetworkArgs } from "./apiStorage";
 
 export { CANARY_SLOT } from "./apiHosting";
@@ -68,6 +69,8 @@ export interface ApiArgs {
   readonly frontendOrigins?: pulumi.Input<string>[];
   /** Wait between the host identity's grants and the sites' creation (Go duration). Default 15m (`ROLE_PROPAGATION`). */
   readonly rolePropagation?: string;
+  /** The uploads container the site's and the slot's identities get Storage Blob Data Contributor on. Default none. */
+  readonly uploads?: ApiUploadsAccess;
   /** Host storage replication. Default Standard_ZRS on Elastic Premium, Standard_LRS on Flex Consumption. */
   readonly storageSku?: "Standard_LRS" | "Standard_ZRS";
 }
@@ -223,6 +226,7 @@ export class Api extends pulumi.ComponentResource {
       appConfigStoreId: args.appConfigStoreId,
       redis: { ...args.redis, resourceGroupName: args.redis.resourceGroupName ?? resourceGroupName },
       webPubSubId: args.webPubSubId,
+      uploads: args.uploads,
     };
     const principalId = principalOf(site.identity);
     const siteAccess = grantIdentityAccess(name, { ...access, role: "site", principalId }, this);

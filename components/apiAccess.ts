@@ -17,6 +17,20 @@ export interface ApiRedisAccess {
   readonly resourceGroupName?: pulumi.Input<string>;
 }
 
+/** The uploads container the application reads and writes with its identity (`Uploads`). */
+export interface ApiUploadsAccess {
+  /** Container resource id: the Storage Blob Data Contributor scope. */
+  readonly containerId: pulumi.Input<string>;
+  /** Storage account resource id: the Storage Blob Delegator scope when `delegate` is set. */
+  readonly accountId: pulumi.Input<string>;
+  /**
+   * Let the identity get user delegation keys to sign SAS URLs for browser uploads: Get User Delegation Key acts on
+   * the whole account, so Storage Blob Delegator is granted there; what a SAS allows stays limited to the
+   * container grant (Learn, "Create a user delegation SAS").
+   */
+  readonly delegate: boolean;
+}
+
 /** Arguments of {@link grantIdentityAccess}. */
 export interface IdentityAccessArgs {
   /** Which identity: `site` or `canary` (part of names and assignment GUIDs). */
@@ -35,6 +49,8 @@ export interface IdentityAccessArgs {
   readonly redisAfter?: pulumi.Resource[];
   /** Web PubSub service resource id (`realtime`): the identity gets Web PubSub Service Owner to issue client tokens. */
   readonly webPubSubId?: pulumi.Input<string>;
+  /** The uploads container, when the stack has one. */
+  readonly uploads?: ApiUploadsAccess;
 }
 
 /** What {@link grantIdentityAccess} created. */
@@ -47,8 +63,9 @@ export interface IdentityAccess {
 
 /**
  * Least-privilege data-plane access for the system identity the application code signs in with: Key Vault Secrets
- * User, App Configuration Data Reader (flags), the Redis `default` access policy and, with `realtime`, Web PubSub
- * Service Owner (the API issues the clients' access tokens; access keys are off). The platform's own access (host
+ * User, App Configuration Data Reader (flags), the Redis `default` access policy, with `realtime` Web PubSub Service
+ * Owner (the API issues the clients' access tokens; access keys are off) and, with uploads, Storage Blob Data
+ * Contributor on the uploads container only (plus Storage Blob Delegator for browser uploads). The platform's own access (host
  * storage, telemetry, Key Vault references) goes through {@link hostIdentity}, granted before the site exists.
  * Assignment names are GUIDs derived from scope, principal, role and identity, so they are stable across runs and
  * change (forcing a clean replacement) when the principal changes.
@@ -65,6 +82,20 @@ export function grantIdentityAccess(
       ? []
       : [{ suffix: "wps-service-owner", role: ROLES.webPubSubServiceOwner, scope: args.webPubSubId }]),
   ];
+  if (args.uploads !== undefined) {
+    grants.push({
+      suffix: "uploads-blob-contributor",
+      role: ROLES.storageBlobDataContributor,
+      scope: args.uploads.containerId,
+    });
+    if (args.uploads.delegate) {
+      grants.push({
+        suffix: "uploads-blob-delegator",
+        role: ROLES.storageBlobDelegator,
+        scope: args.uploads.accountId,
+      });
+    }
+  }
   const roleAssignments = grants.map((g) =>
     roleAssignment(`${name}-${args.role}-${g.suffix}`, { ...args, ...g, identity: args.role }, parent),
   );

@@ -55,6 +55,8 @@ export const ROLES = {
   // Learn, "Azure built-in roles for Web and Mobile": Web PubSub Service Owner, full access to the data-plane REST
   // APIs (issuing client access tokens included).
   webPubSubServiceOwner: "12cf5a90-567b-43ae-8102-96cf46c7d9b4",
+  storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  storageBlobDelegator: "db58b8e5-c6ad-4a2a-8342-4190687cbf4a",
 } as const;
 
 /** A GUID derived from `parts` (SHA-256, RFC 4122 version-5 layout), like Bicep's `guid()`: same parts, same GUID. */

@@ -13,6 +13,8 @@ export interface DiagnosticsArgs {
   readonly functionApp: boolean;
   /** Operations on the storage account its diagnostic settings must follow (one operation at a time). Default none. */
   readonly storageAfter?: pulumi.Resource[];
+  /** Operations on the uploads storage account its diagnostic settings must follow (`Uploads.lastOperation`). */
+  readonly uploadsAfter?: pulumi.Resource[];
 }
 
 /**
@@ -20,7 +22,8 @@ export interface DiagnosticsArgs {
  * Storage logs come from the blob service (the account itself only has metrics); Managed Redis logs
  * (`ConnectionEvents`) come from its `default` database, metrics from the cluster. The optional document database
  * and Web PubSub service send all logs and metrics when the stack has them. The two storage settings run
- * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account.
+ * after `storageAfter` and after each other: Azure refuses concurrent operations on one storage account. The uploads
+ * account, when there is one, gets the same two settings, after `uploadsAfter` and after each other.
  */
 export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: pulumi.Resource): void {
   const t = args.targets;
@@ -57,9 +60,28 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
       ? []
       : [{ role: "webpubsub", uri: t.webPubSubId, logs: allLogs, metrics: allMetrics }]),
   ];
-  let storageAfter = args.storageAfter ?? [];
+  if (t.uploadsStorageAccountId !== undefined) {
+    settings.push(
+      { role: "uploads-storage", uri: t.uploadsStorageAccountId, metrics: transactions },
+      {
+        role: "uploads-storage-blob",
+        uri: pulumi.interpolate`${t.uploadsStorageAccountId}/blobServices/default`,
+        logs: allLogs,
+        metrics: transactions,
+      },
+    );
+  }
+  // One chain of operations per storage account.
+  const after: Record<string, pulumi.Resource[]> = {
+    storage: args.storageAfter ?? [],
+    "uploads-storage": args.uploadsAfter ?? [],
+  };
   for (const s of settings) {
-    const onStorage = s.role.startsWith("storage");
+    const account = s.role.startsWith("storage")
+      ? "storage"
+      : s.role.startsWith("uploads-storage")
+        ? "uploads-storage"
+        : undefined;
     const setting = new monitor.DiagnosticSetting(
       `${name}-diag-${s.role}`,
       {
@@ -69,8 +91,8 @@ export function diagnosticSettings(name: string, args: DiagnosticsArgs, parent: 
         logs: s.logs,
         metrics: s.metrics,
       },
-      { parent, dependsOn: onStorage ? storageAfter : [] },
+      { parent, dependsOn: account === undefined ? [] : after[account] },
     );
-    if (onStorage) storageAfter = [setting];
+    if (account !== undefined) after[account] = [setting];
   }
 }

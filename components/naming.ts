@@ -118,6 +118,10 @@ export class Naming {
   storageAccount(): string {
     return this.make("storage", `st${this.args.workload}${this.env}${this.suffix}`);
   }
+  /** Uploads storage account (global; no hyphens): `stup` + workload + environment + suffix. */
+  uploadsStorageAccount(): string {
+    return this.make("storage", `stup${this.args.workload}${this.env}${this.suffix}`);
+  }
   /** App Configuration store (name reserved during soft delete). */
   appConfig(): string {
     return this.make("appConfig", this.base("appcs"));

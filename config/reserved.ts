@@ -29,6 +29,7 @@ export const PROGRAM_APP_SETTINGS: readonly string[] = [
   DOCUMENT_DB_SETTING,
   REALTIME_SETTINGS.endpoint,
   REALTIME_SETTINGS.hub,
+  "UPLOADS_CONTAINER_URL",
 ];
 
 /**
@@ -46,6 +47,25 @@ export const PROGRAM_VAULT_SECRETS: readonly string[] = [
   "API_CONTENT_SHARE_CONNECTION",
   DOCUMENT_DB_SETTING,
 ];
+
+/**
+ * Why `api.appSettings` may not set `name`, or undefined when it may: a prefix the platform owns
+ * (`RESERVED_APP_SETTING_PREFIXES`), a setting the program writes, or an external secret's setting.
+ */
+export function reservedAppSetting(
+  name: string,
+  prefixes: readonly string[],
+  externalSecrets: readonly string[],
+): string | undefined {
+  const upper = name.toUpperCase();
+  const prefix = prefixes.find((p) => upper.startsWith(p));
+  if (prefix !== undefined) return `names starting with ${prefix} belong to the platform`;
+  if (PROGRAM_APP_SETTINGS.some((s) => s.toUpperCase() === upper))
+    return "is an app setting the program sets";
+  if (externalSecrets.includes(name))
+    return "is the app setting of the external secret listed in secrets.external";
+  return undefined;
+}
 
 /** Vercel variables the program sets from its own outputs and config (`vercel.publicEnv` may not set them). */
 export const PROGRAM_VERCEL_VARIABLES = ["NEXT_PUBLIC_API_URL", "NEXT_PUBLIC_WS_URL"] as const;

@@ -4,6 +4,8 @@
  * character.
  */
 import { z } from "zod";
+import { SECRET_LIKE_SETTING } from "../components/apiSettings";
+import { defaultSecretNamePattern, isSecretLike, literalCredentialIn } from "../policies/lib/values";
 
 /** A whole number from `min` to `max`, with messages saying the range. */
 export const int = (min: number, max: number) =>
@@ -74,6 +76,25 @@ export function urlCredential(text: string, allowUserName = false): string | und
     }
   }
   return undefined;
+}
+
+/**
+ * What credential an app setting's value holds, or undefined: the literal `AccountKey=`/`Password=`/... or
+ * `user:password@` that the policy pack's `web-webapp-disallow-literal-credentials` refuses (its own function), or a
+ * URL credential {@link urlCredential} finds (user names, SAS signatures, token parameters).
+ */
+export function settingCredential(value: string): string | undefined {
+  const literal = literalCredentialIn(value);
+  return literal === undefined ? urlCredential(value) : `a literal ${literal}`;
+}
+
+/**
+ * True when an app setting name looks like it holds a secret: the policy pack's `secretNamePattern` default (its
+ * `web-webapp-enforce-keyvault-references` refuses a plain value under such a name) or the API component's own
+ * {@link SECRET_LIKE_SETTING} (its `plainSettings` check).
+ */
+export function secretLikeSettingName(name: string): boolean {
+  return isSecretLike(name, defaultSecretNamePattern) || SECRET_LIKE_SETTING.test(name.toUpperCase());
 }
 
 /** Issue params telling the message formatter not to print the value (it holds a credential). */

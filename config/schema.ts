@@ -10,9 +10,23 @@ import {
 } from "./azure";
 import { dataServiceRules, documentDbSchema, realtimeSchema } from "./data-services";
 import { releaseSchema } from "./release";
-import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS, PROGRAM_VERCEL_VARIABLES } from "./reserved";
+import {
+  PROGRAM_APP_SETTINGS,
+  PROGRAM_VAULT_SECRETS,
+  PROGRAM_VERCEL_VARIABLES,
+  reservedAppSetting,
+} from "./reserved";
 import { rolloutSchema } from "./rollout";
-import { credentialFree, HIDE_VALUE, int, oneOf, uniqueItems, urlCredential } from "./rules";
+import {
+  credentialFree,
+  HIDE_VALUE,
+  int,
+  oneOf,
+  secretLikeSettingName,
+  settingCredential,
+  uniqueItems,
+  urlCredential,
+} from "./rules";
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipv4 = z.string().regex(IPV4, "must be an IPv4 address like 203.0.113.10");
@@ -200,6 +214,28 @@ const httpsOrigin = z
     "must be an origin like https://app.example.com (no path, no wildcard)",
   );
 
+/**
+ * What the health response body must contain when `api.healthCheckBody` is not set: the availability test's content
+ * match and the promotion's probes (which also read it from older stacks' outputs that lack the key).
+ */
+export const DEFAULT_HEALTH_CHECK_BODY = '"status":"ok"';
+/** Longest `api.healthCheckBody`: a marker, not a whole document (the web test API documents no limit). */
+const HEALTH_CHECK_BODY_MAX = 256;
+/** An app setting name in `api.appSettings`: UPPER_SNAKE_CASE, as environment variables are read. */
+const APP_SETTING_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+/**
+ * Prefixes of app setting names the platform owns (Functions host storage, Application Insights, the Functions
+ * runtime, App Service and its SCM site): `api.appSettings` may not set them, compared case-insensitively.
+ */
+export const RESERVED_APP_SETTING_PREFIXES = [
+  "AZUREWEBJOBS",
+  "APPLICATIONINSIGHTS_",
+  "FUNCTIONS_",
+  "WEBSITE_",
+  "SCM_",
+  "APPSETTING_",
+] as const;
+
 /** The API: an Azure Function App. */
 const apiSchema = z.strictObject({
   /** Hosting plan: Flex Consumption (no slots) or Elastic Premium (slots, used for the canary). */
@@ -234,6 +270,48 @@ const apiSchema = z.strictObject({
     .string()
     .regex(/^\/[A-Za-z0-9/_-]*$/, "must be a path like /health")
     .default("/health"),
+  /**
+   * Text the health response body must contain (case-sensitive): the availability test's content match and the
+   * promotion's health probes. Default `"status":"ok"`.
+   */
+  healthCheckBody: z
+    .string()
+    .min(1, "must not be empty")
+    .max(HEALTH_CHECK_BODY_MAX, `must be at most ${HEALTH_CHECK_BODY_MAX} characters`)
+    .default(DEFAULT_HEALTH_CHECK_BODY),
+  /**
+   * Non-secret app settings on the site and the canary slot, e.g. SHOPIFY_APP_URL, SCOPES, NODE_ENV. Names the
+   * platform sets and credential-looking names or values are refused (secrets belong in `secrets.external`).
+   */
+  appSettings: z
+    .record(
+      z.string().regex(APP_SETTING_NAME, "must be an UPPER_SNAKE_CASE name like SHOPIFY_APP_URL"),
+      z.string().max(4096, "must be at most 4096 characters"),
+    )
+    .default({}),
+});
+
+/** A private blob container for user uploads, in its own storage account (README, "Uploads"). */
+const uploadsSchema = z.strictObject({
+  /** Container name: 3-63 lowercase letters, digits and single '-', starting with a letter or digit. Default uploads. */
+  containerName: z
+    .string()
+    .regex(
+      /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/,
+      "must be 3-63 lowercase letters, digits or '-', starting and ending with a letter or digit, no '--'",
+    )
+    .default("uploads"),
+  /** Replication of the uploads account. Default Standard_ZRS (zone-redundant). */
+  sku: oneOf(["Standard_LRS", "Standard_ZRS", "Standard_GRS", "Standard_GZRS"]).default("Standard_ZRS"),
+  /** Days deleted blobs and containers are kept (soft delete), 1-365. Default 14. */
+  softDeleteRetentionDays: int(1, 365).default(14),
+  /** Keep previous versions of overwritten blobs. Default true. */
+  versioning: z.boolean().default(true),
+  /**
+   * Let browsers upload straight to the container (with a user delegation SAS the API issues): blob CORS admits the
+   * stack's own origins (`api.corsOrigins` and the Static Web App) for PUT. Public network mode only. Default false.
+   */
+  browserUpload: z.boolean().default(false),
 });
 
 /** Azure Static Web Apps frontend. */
@@ -477,6 +555,8 @@ const stackConfigObject = z.strictObject({
   protectStateful: z.boolean(),
   /** The Function App API. */
   api: apiSchema,
+  /** Private blob container for user uploads; absent means none. */
+  uploads: uploadsSchema.optional(),
   /** Azure Static Web App. */
   staticSite: staticSiteSchema,
   /** Vercel project. */
@@ -667,6 +747,21 @@ function crossFieldRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void 
     );
   }
   // --- end issue 9 point 7 ---
+  if (c.uploads?.browserUpload === true) {
+    if (c.network.mode === "private") {
+      issue(
+        ctx,
+        ["uploads", "browserUpload"],
+        "needs network.mode public: in private mode the uploads account admits only its private endpoint, which browsers cannot reach",
+      );
+    } else if (c.api.corsOrigins.length === 0 && !c.staticSite.enabled) {
+      issue(
+        ctx,
+        ["uploads", "browserUpload"],
+        "needs an origin to admit: list the frontend in api.corsOrigins or enable staticSite",
+      );
+    }
+  }
   if (c.vercel.rollingRelease && !c.vercel.enabled) {
     issue(ctx, ["vercel", "rollingRelease"], "needs vercel.enabled");
   }
@@ -731,6 +826,27 @@ function nameRules(c: z.output<typeof stackConfigObject>, ctx: Ctx): void {
       }
     }
   }
+  for (const [key, value] of Object.entries(c.api.appSettings)) {
+    const reserved = reservedAppSetting(key, RESERVED_APP_SETTING_PREFIXES, c.secrets.external);
+    const credential = settingCredential(value);
+    if (reserved !== undefined) {
+      issue(ctx, ["api", "appSettings", key], `${reserved}; pick another name`, HIDE_VALUE);
+    } else if (secretLikeSettingName(key)) {
+      issue(
+        ctx,
+        ["api", "appSettings", key],
+        "looks like a credential's name (PASSWORD, SECRET, KEY, TOKEN, CONNECTION, DSN, PRIVATE, CREDENTIAL, ...); list it in secrets.external and set it with pulumi config set --secret --path 'externalSecrets.<NAME>'",
+        HIDE_VALUE,
+      );
+    } else if (credential !== undefined) {
+      issue(
+        ctx,
+        ["api", "appSettings", key],
+        `carries ${credential}; app settings are plain text: put the secret in secrets.external instead`,
+        HIDE_VALUE,
+      );
+    }
+  }
   c.secrets.external.forEach((name, i) => {
     if (PROGRAM_APP_SETTINGS.includes(name) || PROGRAM_VAULT_SECRETS.includes(name)) {
       issue(
@@ -775,6 +891,7 @@ export type MonitoringConfig = StackConfig["monitoring"];
 export type FeatureFlagsConfig = StackConfig["featureFlags"];
 export type DocumentDbConfig = NonNullable<StackConfig["documentDb"]>;
 export type RealtimeConfig = NonNullable<StackConfig["realtime"]>;
+export type UploadsConfig = NonNullable<StackConfig["uploads"]>;
 
 /** Top-level keys of the stack config (each is `webapp-platform:<key>`). */
 export const STACK_CONFIG_KEYS = Object.keys(stackConfigObject.shape) as (keyof StackConfig)[];

@@ -70,7 +70,7 @@ export async function bake(state: PromotionState, ctx: BakeContext): Promise<Bak
   for (let k = 0; ; k++) {
     const t = ctx.clock.now();
     const [health, metrics] = await Promise.all([
-      ctx.health.probe(canaryHealthUrl, timeoutMs),
+      ctx.health.probe(canaryHealthUrl, timeoutMs, ctx.outputs.api.healthCheckBody),
       ctx.metrics.query({
         workspaceId: ctx.outputs.monitoring.logAnalyticsWorkspaceId,
         canaryRole: canaryRoleName(ctx.outputs),

@@ -122,7 +122,11 @@ export async function checkCandidate(input: CandidateCheckInput): Promise<Candid
       soakRemainingMs: since + input.soakMinutes * 60_000 - input.now,
     };
   }
-  const health = await input.health.probe(outputs.api.healthUrl, input.timeoutMs);
+  const health = await input.health.probe(
+    outputs.api.healthUrl,
+    input.timeoutMs,
+    outputs.api.healthCheckBody,
+  );
   if (!health.ok) return { ok: false, reason: `${source.name} /health fails now: ${health.detail}` };
   const windowMinutes = Math.max(input.soakMinutes, 1);
   const metrics = await input.metrics.query({

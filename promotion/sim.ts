@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Artifact, ReleaseConfig } from "../config/release";
+import { DEFAULT_HEALTH_CHECK_BODY } from "../config/schema";
 import { rolloutSchema, type RolloutConfig, type RolloutInput } from "../config/rollout";
 import { VirtualClock } from "./clock";
 import { PromotionController, type ControllerDeps } from "./controller";
@@ -302,6 +303,8 @@ export class ScriptedGates implements HealthProbe, MetricsSource {
   sampleMs = 0;
   ingestionDelayMs = 0;
   probes = 0;
+  /** The URL and expected body of every probe, in order. */
+  probed: { url: string; expectedBody: string }[] = [];
   queries: MetricsQuery[] = [];
 
   constructor(private readonly clock: VirtualClock) {}
@@ -312,11 +315,10 @@ export class ScriptedGates implements HealthProbe, MetricsSource {
     return this.fault === kind && this.clock.now() >= seenFrom;
   }
 
-  async probe(): Promise<HealthResult> {
+  async probe(url: string, _timeoutMs: number, expectedBody: string): Promise<HealthResult> {
     this.probes += 1;
-    return this.bad("health")
-      ? { ok: false, detail: "HTTP 503" }
-      : { ok: true, detail: "HTTP 200 status ok" };
+    this.probed.push({ url, expectedBody });
+    return this.bad("health") ? { ok: false, detail: "HTTP 503" } : { ok: true, detail: "HTTP 200 body ok" };
   }
 
   async query(q: MetricsQuery): Promise<MetricsResult> {
@@ -353,6 +355,7 @@ export function fakeOutputs(stack: string, canary: boolean): Omit<StackOutputs, 
       resourceGroupName: `rg-${stack}`,
       url: host,
       healthUrl: `${host}/health`,
+      healthCheckBody: DEFAULT_HEALTH_CHECK_BODY,
       ...(canary
         ? {
             canaryUrl: `https://app-${stack}-canary.azurewebsites.net`,

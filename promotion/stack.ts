@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { releaseSchema, type Artifact, type ReleaseConfig } from "../config/release";
+import { DEFAULT_HEALTH_CHECK_BODY } from "../config/schema";
 import { rolloutSchema, type RolloutConfig } from "../config/rollout";
 
 /** The Pulumi project whose config keys the controller reads and writes. */
@@ -21,6 +22,12 @@ export const stackOutputsSchema = z.object({
     healthUrl: z.string().url(),
     canaryUrl: z.string().url().nullish(),
     canaryHealthUrl: z.string().url().nullish(),
+    /** Text a healthy `/health` body contains (`api.healthCheckBody`); stacks deployed before the key get the default. */
+    healthCheckBody: z
+      .string()
+      .min(1)
+      .nullish()
+      .transform((v) => v ?? DEFAULT_HEALTH_CHECK_BODY),
   }),
   /** Monitoring: the Log Analytics workspace (customerId GUID) that the query API reads. */
   monitoring: z.object({ logAnalyticsWorkspaceId: z.string().min(1), appInsightsName: z.string().min(1) }),

@@ -61,7 +61,7 @@ describe("invalid config is rejected with the key path, the value and what is al
     [
       "an unknown top-level key",
       { ...rawStackConfig("staging"), databse: {} },
-      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, staticSite, vercel, monitoring, featureFlags, release, rollout, deployer, documentDb, realtime",
+      "webapp-platform:databse: unknown key; allowed keys: environment, network, secrets, database, cache, protectStateful, api, uploads, staticSite, vercel, monitoring, featureFlags, release, rollout, deployer, documentDb, realtime",
     ],
     [
       "an unknown nested key",

@@ -1,20 +1,26 @@
-/** The result of one `/health` probe. */
+/** The result of one health probe. */
 export interface HealthResult {
-  /** True when the endpoint answered 200 with a JSON body whose `status` is "ok". */
+  /** True when the endpoint answered 200 with a body containing the expected text. */
   readonly ok: boolean;
-  /** What was seen, for the decision record: "200 ok", "503", "timeout after 10 s", ... */
+  /** What was seen, for the decision record: "HTTP 200 body ok", "HTTP 503", "no answer within 10000 ms", ... */
   readonly detail: string;
 }
 
 /** Probes a health endpoint. */
 export interface HealthProbe {
-  /** Probes `url` once, giving up after `timeoutMs`. Never throws. */
-  probe(url: string, timeoutMs: number): Promise<HealthResult>;
+  /**
+   * Probes `url` once, giving up after `timeoutMs`; healthy when it answers 200 with a body containing
+   * `expectedBody` (the stack's `api.healthCheckBody`, read from its outputs). Never throws.
+   */
+  probe(url: string, timeoutMs: number, expectedBody: string): Promise<HealthResult>;
 }
 
-/** Probes with Node's fetch: GET, no redirects followed, body must be JSON with `status: "ok"`. */
+/**
+ * Probes with Node's fetch: GET, no redirects followed; the body must contain `expectedBody`, case-sensitive, as the
+ * availability test's content match (`contentValidation` with `ignoreCase: false`) checks it.
+ */
 export const httpHealthProbe: HealthProbe = {
-  async probe(url, timeoutMs) {
+  async probe(url, timeoutMs, expectedBody) {
     try {
       const res = await fetch(url, {
         redirect: "manual",
@@ -23,16 +29,9 @@ export const httpHealthProbe: HealthProbe = {
       });
       const text = await res.text();
       if (res.status !== 200) return { ok: false, detail: `HTTP ${res.status}` };
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        return { ok: false, detail: "HTTP 200 but the body is not JSON" };
-      }
-      const status = (body as { status?: unknown } | null)?.status;
-      return status === "ok"
-        ? { ok: true, detail: "HTTP 200 status ok" }
-        : { ok: false, detail: `HTTP 200 but status is ${JSON.stringify(status ?? null)}, not "ok"` };
+      return text.includes(expectedBody)
+        ? { ok: true, detail: "HTTP 200 body ok" }
+        : { ok: false, detail: `HTTP 200 but the body lacks ${expectedBody}` };
     } catch (err) {
       const name = err instanceof Error ? err.name : "";
       if (name === "TimeoutError" || name === "AbortError") {

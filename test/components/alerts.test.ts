@@ -34,6 +34,7 @@ function argsFor(stack: Stack, patch: Partial<AlertsArgs> = {}): AlertsArgs {
     workspaceId: WORKSPACE,
     appInsightsId: APPI,
     healthUrl: HEALTH,
+    healthCheckBody: cfg.api.healthCheckBody,
     targets: elastic ? { ...rest, planId } : rest,
     apiPlan: cfg.api.plan,
     databaseMaxConnections: cfg.api.plan === "ElasticPremium" ? 859 : 50,
@@ -218,6 +219,21 @@ describe("Alerts", () => {
       { location: "emea-se-sto-edge" },
       { location: "us-va-ash-azr" },
     ]);
+  });
+
+  it("matches the product's api.healthCheckBody, case-sensitive, in the web test's content validation", async () => {
+    const test = one(
+      await build("staging", { healthCheckBody: '"healthy":true' }),
+      "azure-native:applicationinsights:WebTest",
+    );
+    expect((test.inputs.validationRules as Record<string, unknown>).contentValidation).toEqual({
+      contentMatch: '"healthy":true',
+      ignoreCase: false,
+      passIfTextFound: true,
+    });
+    expect(test.inputs.description).toBe(
+      'GET the health endpoint from five regions; passes on HTTP 200 with a body containing "healthy":true and a valid certificate',
+    );
   });
 
   it("alerts on 3 consecutive failed test runs, not on 3 locations of one run", async () => {

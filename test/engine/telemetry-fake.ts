@@ -111,9 +111,9 @@ export function gateQueryResult(rows: unknown[][]) {
  */
 export function localHealthProbe(base: string): HealthProbe {
   return {
-    probe: (target, timeoutMs) => {
+    probe: (target, timeoutMs, expectedBody) => {
       const u = new URL(target);
-      return httpHealthProbe.probe(`${base}/${u.host}${u.pathname}`, timeoutMs);
+      return httpHealthProbe.probe(`${base}/${u.host}${u.pathname}`, timeoutMs, expectedBody);
     },
   };
 }

@@ -190,19 +190,37 @@ describe("against a local query API, /health and Vercel API on 127.0.0.1", () =>
     });
   });
 
-  it("a canary /health answering anything but status ok counts as a failed check", async () => {
+  it("a /health answering without the stack's healthCheckBody counts as a failed check", async () => {
+    const expected = '"status":"ok"';
     world.healthBody = '{"status":"degraded"}';
-    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000, expected)).toEqual({
       ok: false,
-      detail: 'HTTP 200 but status is "degraded", not "ok"',
+      detail: 'HTTP 200 but the body lacks "status":"ok"',
     });
     world.healthStatus = 503;
-    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({ ok: false, detail: "HTTP 503" });
+    world.healthBody = '{"status":"ok"}';
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000, expected)).toEqual({
+      ok: false,
+      detail: "HTTP 503",
+    });
     world.healthStatus = 200;
     world.healthBody = "<html>";
-    expect(await httpHealthProbe.probe(`${base}/health`, 1000)).toEqual({
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000, expected)).toEqual({
       ok: false,
-      detail: "HTTP 200 but the body is not JSON",
+      detail: 'HTTP 200 but the body lacks "status":"ok"',
+    });
+    // Case-sensitive and exact, as the availability test's content match (ignoreCase false).
+    world.healthBody = '{"Status":"OK"}';
+    expect((await httpHealthProbe.probe(`${base}/health`, 1000, expected)).ok).toBe(false);
+    world.healthBody = '{"status":"ok","timestamp":"2026-11-22T02:00:00Z"}';
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000, expected)).toEqual({
+      ok: true,
+      detail: "HTTP 200 body ok",
+    });
+    world.healthBody = '{"healthy":true}';
+    expect(await httpHealthProbe.probe(`${base}/health`, 1000, '"healthy":true')).toEqual({
+      ok: true,
+      detail: "HTTP 200 body ok",
     });
   });
 
