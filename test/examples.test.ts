@@ -43,11 +43,11 @@ const CASES = EXAMPLES.flatMap((e) => EXAMPLE_STACKS.map((s) => [e, s] as const)
 
 /** Resources each example stack registers (the whole plan, components included). */
 const TOTALS: Record<Example, Record<ExampleStack, number>> = {
-  "supply-chain": { staging: 98, production: 158 },
-  "policy-mvp": { staging: 99, production: 159 },
+  "supply-chain": { staging: 105, production: 168 },
+  "policy-mvp": { staging: 105, production: 171 },
   agentic: { staging: 96, production: 152 },
   "shopify-dashboard": { staging: 100, production: 160 },
-  erp: { staging: 106, production: 166 },
+  erp: { staging: 112, production: 175 },
 };
 
 /** The input at a dotted path of one registration. */
@@ -59,6 +59,13 @@ function threshold(result: SynthesisResult, name: string): unknown {
   const r = result.resources.find((x) => x.name === name);
   if (r === undefined) throw new Error(`no alert ${name}`);
   return at(r.inputs, "criteria.allOf.0.threshold");
+}
+
+/** The app settings of the API site (name to value). */
+function siteSettings(result: SynthesisResult): Record<string, unknown> {
+  const site = one(result, "azure-native:web:WebApp");
+  const list = at(site.inputs, "siteConfig.appSettings") as { name: string; value: unknown }[];
+  return Object.fromEntries(list.map((x) => [x.name, x.value]));
 }
 
 /** Flag name to the rollout percentage its App Configuration key-value carries. */
@@ -194,6 +201,22 @@ describe("each example registers its plan's numbers", () => {
       expect(ofType(result, "azure-native:appconfiguration:KeyValue")).toHaveLength(0);
       expect(ofType(result, "azure-native:web:StaticSite")).toHaveLength(0);
       expect(one(result, "vercel:index/project:Project").inputs.framework).toBe("nextjs");
+      const container = one(result, "azure-native:storage:BlobContainer", "uploads-container");
+      expect(container.inputs).toMatchObject({ containerName: "uploads", publicAccess: "None" });
+      expect(one(result, "azure-native:storage:StorageAccount", "uploads-storage").inputs).toMatchObject({
+        sku: { name: "Standard_ZRS" },
+        allowBlobPublicAccess: false,
+        allowSharedKeyAccess: false,
+      });
+      expect(
+        one(result, "azure-native:storage:BlobServiceProperties", "uploads-blob-service").inputs,
+      ).toMatchObject({
+        deleteRetentionPolicy: { days: 14, enabled: true },
+        isVersioningEnabled: true,
+      });
+      expect(siteSettings(result).UPLOADS_CONTAINER_URL).toBe(
+        `https://stupsupply${stack === "staging" ? "stg71d4b" : "prd99ce2"}.blob.core.windows.net/uploads`,
+      );
     }
     expect(exampleConfig("supply-chain", "production").rollout.gates).toMatchObject({
       maxErrorRatePercent: 5,
@@ -236,6 +259,26 @@ describe("each example registers its plan's numbers", () => {
       }
       expect(one(result, "vercel:index/project:Project").inputs.framework).toBe("nextjs");
     }
+    const wsUrl = (env: string) => `wss://wps-policy-${env}.webpubsub.azure.com/client/hubs/app`;
+    const variables = (stack: ExampleStack) =>
+      ofType(plan("policy-mvp", stack), "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable")
+        .filter((r) => r.inputs.key === "NEXT_PUBLIC_WS_URL")
+        .map((r) => [r.inputs.targets, r.inputs.value]);
+    expect(variables("staging")).toEqual([[["production", "preview"], wsUrl("stg-71d4b")]]);
+    expect(variables("production")).toEqual(
+      expect.arrayContaining([
+        [["production"], wsUrl("prd-99ce2")],
+        [["preview"], wsUrl("stg-71d4b")],
+      ]),
+    );
+    expect(variables("production")).toHaveLength(2);
+    expect(one(plan("policy-mvp", "staging"), "azure-native:webpubsub:WebPubSub").inputs.sku).toMatchObject({
+      name: "Free_F1",
+      capacity: 1,
+    });
+    expect(
+      one(plan("policy-mvp", "production"), "azure-native:webpubsub:WebPubSub").inputs.sku,
+    ).toMatchObject({ name: "Standard_S1", capacity: 1 });
     const database = one(plan("policy-mvp", "production"), "azure-native:redisenterprise:Database");
     expect(database.inputs.persistence).toEqual({ aofEnabled: true, aofFrequency: "1s" });
     expect(exampleConfig("policy-mvp", "production").rollout.gates).toMatchObject({
@@ -291,6 +334,12 @@ describe("each example registers its plan's numbers", () => {
       const test = one(result, "azure-native:applicationinsights:WebTest");
       expect(String(at(test.inputs, "request.requestUrl"))).toMatch(/\/health$/);
       expect(at(test.inputs, "validationRules.contentValidation.contentMatch")).toBe('"status":"ok"');
+      expect(siteSettings(result)).toMatchObject({
+        SHOPIFY_APP_URL:
+          stack === "staging" ? "https://staging.shopdash.example.com" : "https://shopdash.example.com",
+        SCOPES: "read_products,read_orders,read_customers",
+        NODE_ENV: "production",
+      });
     }
     expect(exampleConfig("shopify-dashboard", "production").rollout.soakMinutes).toBe(30);
   });
@@ -315,6 +364,14 @@ describe("each example registers its plan's numbers", () => {
         "properties",
       ]);
       expect(one(result, "vercel:index/project:Project").inputs.framework).toBe("vite");
+      const cluster = one(result, "azure-native:mongocluster:MongoCluster");
+      expect(at(cluster.inputs, "properties.compute.tier")).toBe(stack === "staging" ? "M10" : "M30");
+      expect(at(cluster.inputs, "properties.highAvailability.targetMode")).toBe(
+        stack === "staging" ? "Disabled" : "ZoneRedundantPreferred",
+      );
+      expect(siteSettings(result).MONGODB_URI).toBe(
+        `@Microsoft.KeyVault(SecretUri=https://kv-erp-${stack === "staging" ? "stg-71d4b" : "prd-99ce2"}.vault.azure.net/secrets/mongodb-uri)`,
+      );
     }
     const production = plan("erp", "production");
     expect(threshold(production, "alerts-plan-cpu")).toBe(70);
