@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { PROGRAM_APP_SETTINGS, PROGRAM_VAULT_SECRETS } from "../config/reserved";
+import { runPolicyCheck } from "../tools/policy-check";
 import { type SynthesisResult, ofType, one, synthesize } from "./support";
 import { ROOT, rawStackConfig } from "./support/config";
 
@@ -176,6 +177,30 @@ describe("private network with the data services", () => {
     expect(zones).not.toContain("privatelink.webpubsub.azure.com");
     expect(ofType(plain, "azure-native:mongocluster:MongoCluster")).toEqual([]);
   }, 60_000);
+});
+
+describe("policy check of stacks with the data services", () => {
+  it.each(["staging", "production"] as const)(
+    "%s has no mandatory violation; the new types' findings are the expected advisories",
+    async (stack) => {
+      const r = await runPolicyCheck({ stack, configOverrides: overrides(stack) });
+      expect(r.mandatory).toEqual([]);
+      const ours = r.findings
+        .filter(
+          (f) => /mongocluster|webpubsub/.test(f.urn ?? "") || /^(mongocluster|webpubsub)-/.test(f.policy),
+        )
+        .map((f) => `${f.level} ${f.policy}`);
+      expect(ours).toEqual(
+        stack === "staging"
+          ? [
+              "advisory mongocluster-cluster-disallow-public-network-access",
+              "advisory webpubsub-service-disallow-public-server-access",
+            ]
+          : [],
+      );
+    },
+    120_000,
+  );
 });
 
 describe("npm run plan of a stack with the data services", () => {

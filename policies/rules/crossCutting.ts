@@ -2,6 +2,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as appconfiguration from "@pulumi/azure-native/appconfiguration";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as keyvault from "@pulumi/azure-native/keyvault";
+import * as mongocluster from "@pulumi/azure-native/mongocluster";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
@@ -161,6 +162,7 @@ const stateful = [
   redisenterprise.RedisEnterprise,
   storage.StorageAccount,
   appconfiguration.ConfigurationStore,
+  mongocluster.MongoCluster,
 ];
 
 interface ProtectConfig extends BaseConfig {
@@ -172,7 +174,7 @@ interface ProtectConfig extends BaseConfig {
 export const azureStatefulEnforceProtect = stackRule<ProtectConfig>({
   name: "azure-stateful-enforce-protect",
   description:
-    "Each resource of `statefulTypes` (PostgreSQL server, Key Vault, Managed Redis, storage account, App Configuration store) has the protect resource option.",
+    "Each resource of `statefulTypes` (PostgreSQL server, Key Vault, Managed Redis, storage account, App Configuration store, MongoDB vCore cluster) has the protect resource option.",
   enforcementLevel: "mandatory",
   resources: stateful,
   config: {

@@ -3,6 +3,7 @@ import * as appConfiguration from "./appConfiguration";
 import * as compute from "./compute";
 import * as credentials from "./credentials";
 import * as databases from "./databases";
+import * as dataServices from "./dataServices";
 import * as azurePostgresql from "./azurePostgresql";
 import * as crossCutting from "./crossCutting";
 import * as keyVault from "./keyVault";
@@ -31,6 +32,7 @@ export const ruleModules = {
   "App Configuration": appConfiguration,
   Networking: network,
   "Databases beyond PostgreSQL (Azure SQL, MySQL, Cosmos DB)": databases,
+  "Document database and WebSocket endpoint (azure-native mongocluster, webpubsub)": dataServices,
   "Compute and containers (VMs, network interfaces, registries, Container Apps, Container Instances)":
     compute,
   "Literal credentials in app settings and connection strings": credentials,

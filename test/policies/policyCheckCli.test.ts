@@ -43,7 +43,7 @@ describe("exit codes", () => {
     const r = await run("--stack", "dev", "--program-dir", other);
     expect(r.code).toBe(exitCodes.violations);
     expect(r.stdout).toContain(
-      "policy-check: stack 'dev', 2 resources, 77 rules (profile security, config pack defaults)",
+      "policy-check: stack 'dev', 2 resources, 83 rules (profile security, config pack defaults)",
     );
     expect(r.stdout).toMatch(/\[high\] random-password-configure-strength db-password: /);
   });
@@ -132,7 +132,7 @@ describe("report formats", () => {
       region: { startLine: 28 },
     });
     const rules = log.runs[0]!.tool.driver.rules!;
-    expect(rules).toHaveLength(77);
+    expect(rules).toHaveLength(83);
     const rule = rules[everyone!.ruleIndex!];
     expect(rule?.id).toBe("sql-firewallrule-disallow-open-range");
     expect(rule?.help?.text).toBe(
@@ -176,7 +176,7 @@ describe("report formats", () => {
       pass: false,
       profile: "security",
       unfakedCalls: ["azure-native:network:getSubnet"],
-      ruleCount: 77,
+      ruleCount: 83,
     });
   });
 });

@@ -12,6 +12,7 @@ import * as applicationinsights from "@pulumi/azure-native/applicationinsights";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as monitor from "@pulumi/azure-native/monitor";
+import * as mongocluster from "@pulumi/azure-native/mongocluster";
 import * as network from "@pulumi/azure-native/network";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as redis from "@pulumi/azure-native/redis";
@@ -19,6 +20,7 @@ import * as redisenterprise from "@pulumi/azure-native/redisenterprise";
 import * as resources from "@pulumi/azure-native/resources";
 import * as storage from "@pulumi/azure-native/storage";
 import * as web from "@pulumi/azure-native/web";
+import * as webpubsub from "@pulumi/azure-native/webpubsub";
 import * as postgresql from "@pulumi/postgresql";
 import * as random from "@pulumi/random";
 import * as vercel from "@pulumiverse/vercel";
@@ -71,6 +73,10 @@ const expectedTypes: Record<string, readonly unknown[]> = {
   "sql-firewallrule": [sql.FirewallRule],
   "mysql-firewallrule": [dbformysql.FirewallRule],
   "cosmosdb-databaseaccount": [cosmosdb.DatabaseAccount],
+  "mongocluster-cluster": [mongocluster.MongoCluster],
+  "mongocluster-firewallrule": [mongocluster.FirewallRule],
+  "webpubsub-service": [webpubsub.WebPubSub],
+  "webpubsub-hub": [webpubsub.WebPubSubHub],
   "compute-virtualmachine": [compute.VirtualMachine],
   "network-networkinterface": [network.NetworkInterface],
   "containerregistry-registry": [containerregistry.Registry],

@@ -6,6 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash, randomBytes } from "node:crypto";
+import { dataComputed, dataRefusals, dataRoutes } from "./azure-data";
 import { applyDatabase, applyServer } from "./azure-postgres";
 import {
   guidFrom,
@@ -177,6 +178,7 @@ const routes: Record<string, Route> = {
       ["virtualNetworkLinks", "virtualNetworkLinkName"],
     ],
   ],
+  ...dataRoutes,
 };
 
 /** Fixed suffixes ARM adds for singleton child resources. */
@@ -362,6 +364,7 @@ const computed: Record<string, (ctx: CreateContext) => Props> = {
       tenantId: TENANT_ID,
     };
   },
+  ...dataComputed,
 };
 
 /**
@@ -403,7 +406,7 @@ function typeSpecs(): Record<string, TypeSpec> {
         ...(computed[t]?.(ctx) ?? {}),
       }),
       id: armId,
-      refuse: t === "authorization:RoleAssignment" ? refuseRoleAssignment : undefined,
+      refuse: t === "authorization:RoleAssignment" ? refuseRoleAssignment : dataRefusals[t],
       apply: applies[t],
     };
   }
