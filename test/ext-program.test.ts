@@ -33,6 +33,18 @@ beforeAll(async () => {
     configOverrides: {
       "webapp-platform:uploads": { browserUpload: true },
       "webapp-platform:api": api("staging"),
+      // A server-rendered frontend's server-side secret, from Pulumi secret config, and its framework.
+      "webapp-platform:vercel": {
+        ...(rawStackConfig("staging").vercel as object),
+        framework: "remix",
+        sensitiveEnv: ["SHOPIFY_API_SECRET"],
+      },
+      "webapp-platform:externalSecrets": Object.fromEntries(
+        ["OPENAI_API_KEY", "SENTRY_DSN", "SENDGRID_API_KEY", "SHOPIFY_API_SECRET"].map((n) => [
+          n,
+          { secure: `v1:${n}` },
+        ]),
+      ),
     },
   });
   results.plain = await synthesize({ programDir: ROOT, stack: "staging" });
@@ -198,5 +210,32 @@ describe("api.appSettings and api.healthCheckBody", () => {
       expect((r.outputs.api as { healthCheckBody: string }).healthCheckBody).toBe('"healthy":true');
     }
     expect((results.plain.outputs.api as { healthCheckBody: string }).healthCheckBody).toBe('"status":"ok"');
+  });
+});
+
+describe("a server-rendered frontend's secrets and framework reach Vercel", () => {
+  it("vercel.sensitiveEnv becomes a sensitive production+preview variable whose value stays a secret", () => {
+    const vars = ofType(
+      results.staging,
+      "vercel:index/projectEnvironmentVariable:ProjectEnvironmentVariable",
+    );
+    const secret = vars.filter((v) => v.inputs.key === "SHOPIFY_API_SECRET");
+    expect(secret).toHaveLength(1);
+    expect(secret[0]!.inputs).toMatchObject({ sensitive: true, targets: ["production", "preview"] });
+    expect(secret[0]!.secretPaths).toContain("value");
+    expect(String(secret[0]!.inputs.value)).toMatch(/^\[secret placeholder/);
+    expect(vars.filter((v) => v.inputs.sensitive === true).map((v) => v.inputs.key)).toEqual([
+      "SHOPIFY_API_SECRET",
+    ]);
+    // Never an app setting of the API, and never in the outputs.
+    expect(settingsOf(one(results.staging, "azure-native:web:WebApp"))).not.toHaveProperty(
+      "SHOPIFY_API_SECRET",
+    );
+    expect(JSON.stringify(results.staging.outputs)).not.toContain("SHOPIFY_API_SECRET");
+  });
+
+  it("vercel.framework reaches the project resource", () => {
+    expect(one(results.staging, "vercel:index/project:Project").inputs.framework).toBe("remix");
+    expect(one(results.plain, "vercel:index/project:Project").inputs.framework).toBe("nextjs");
   });
 });

@@ -561,6 +561,35 @@ export const CORPUS: BadConfig[] = [
     ],
   },
 
+  // Issue 13 section 2: app settings the platform owns or that carry credentials, uploads browsers cannot reach.
+  {
+    what: "api.appSettings claiming a platform name, a credential's name and a credential in a value",
+    stack: "production",
+    overrides: section(
+      "production",
+      "api",
+      {
+        WEBSITE_RUN_FROM_PACKAGE: "https://evil.example.com/api.zip",
+        SHOPIFY_API_SECRET: "shpss_0123456789abcdef",
+        UPSTREAM_URL: "https://svc:hunter2@upstream.example.com",
+      },
+      ["appSettings"],
+    ),
+    problems: [
+      "webapp-platform:api.appSettings.WEBSITE_RUN_FROM_PACKAGE: got [secret]; names starting with WEBSITE_ belong to the platform; pick another name",
+      "webapp-platform:api.appSettings.SHOPIFY_API_SECRET: got [secret]; looks like a credential's name (PASSWORD, SECRET, KEY, TOKEN, CONNECTION, DSN, PRIVATE, CREDENTIAL, ...); list it in secrets.external and set it with pulumi config set --secret --path 'externalSecrets.<NAME>'",
+      "webapp-platform:api.appSettings.UPSTREAM_URL: got [secret]; carries a literal URL password; app settings are plain text: put the secret in secrets.external instead",
+    ],
+  },
+  {
+    what: "uploads.browserUpload in private network mode",
+    stack: "production",
+    overrides: { "webapp-platform:uploads": { browserUpload: true } },
+    problems: [
+      "webapp-platform:uploads.browserUpload: got true; needs network.mode public: in private mode the uploads account admits only its private endpoint, which browsers cannot reach",
+    ],
+  },
+
   // The provider's region.
   {
     what: "azure-native:location differing from environment.location",

@@ -122,6 +122,13 @@ const routes: Record<string, Route> = {
       ["blobServices/default/containers", "containerName"],
     ],
   ],
+  "storage:BlobServiceProperties": [
+    "Microsoft.Storage",
+    [
+      ["storageAccounts", "accountName"],
+      ["blobServices", "blobServicesName"],
+    ],
+  ],
   "storage:FileShare": [
     "Microsoft.Storage",
     [
@@ -384,6 +391,36 @@ function refuseRoleAssignment(inputs: Props): string | undefined {
   );
 }
 
+/**
+ * What ARM refuses in a blob service's properties (Learn REST reference, "Blob Services - Set Service Properties",
+ * storage resource provider 2024-01-01: the only blob service is `default`; soft-delete `days` "minimum value can be 1
+ * and maximum can be 365"; and "Set Blob Service Properties": "You can include up to five CorsRule elements").
+ */
+function refuseBlobService(inputs: Props): string | undefined {
+  const name = str(inputs.blobServicesName) ?? "default";
+  if (name !== "default") {
+    return `Status=400 Code="InvalidResourceName" Message="The resource name '${name}' is invalid: a storage account has one blob service, 'default'."`;
+  }
+  for (const key of ["deleteRetentionPolicy", "containerDeleteRetentionPolicy"]) {
+    const policy = reveal(inputs[key]) as { enabled?: boolean; days?: number } | undefined;
+    if (policy?.enabled === true && (policy.days === undefined || policy.days < 1 || policy.days > 365)) {
+      return `Status=400 Code="InvalidXmlDocument" Message="${key}.days must be from 1 to 365 when the policy is enabled."`;
+    }
+  }
+  const rules = (reveal(inputs.cors) as { corsRules?: unknown[] } | undefined)?.corsRules ?? [];
+  if (rules.length > 5) {
+    return `Status=400 Code="InvalidXmlDocument" Message="At most five CORS rules are allowed; got ${rules.length}."`;
+  }
+  return undefined;
+}
+
+/** Refusals by type (what ARM answers to a request that types cannot catch). */
+const refusals: Record<string, (inputs: Props) => string | undefined> = {
+  ...dataRefusals,
+  "authorization:RoleAssignment": refuseRoleAssignment,
+  "storage:BlobServiceProperties": refuseBlobService,
+};
+
 /** Types whose creation changes what the suite's local PostgreSQL holds. */
 const applies: Record<string, (ctx: CreateContext) => Promise<void>> = {
   "dbforpostgresql:Server": (ctx) => applyServer(ctx.inputs),
@@ -406,7 +443,7 @@ function typeSpecs(): Record<string, TypeSpec> {
         ...(computed[t]?.(ctx) ?? {}),
       }),
       id: armId,
-      refuse: t === "authorization:RoleAssignment" ? refuseRoleAssignment : dataRefusals[t],
+      refuse: refusals[t],
       apply: applies[t],
     };
   }
