@@ -66,6 +66,8 @@ export class Workspace {
   readonly dir: string;
   readonly stateDir: string;
   readonly callLog: string;
+  /** Where `pulumi` runs: the program folder, or a project inside the copy (an example under `examples/`). */
+  cwd: string;
   readonly extraEnv: Record<string, string> = {};
   private readonly keySalt = randomBytes(16).toString("hex");
 
@@ -74,6 +76,7 @@ export class Workspace {
     this.dir = path.join(root, "program");
     this.stateDir = path.join(root, "state");
     this.callLog = path.join(root, "calls.jsonl");
+    this.cwd = this.dir;
     mkdirSync(this.dir);
     mkdirSync(this.stateDir);
     for (const f of PROGRAM_FILES)
@@ -102,11 +105,11 @@ export class Workspace {
     };
   }
 
-  /** Runs `pulumi <args>` in the program folder; never throws on a non-zero exit. */
+  /** Runs `pulumi <args>` in {@link cwd}; never throws on a non-zero exit. */
   pulumi(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
       const child = spawn("pulumi", [...args, "--non-interactive"], {
-        cwd: this.dir,
+        cwd: this.cwd,
         env: { ...this.env(), ...opts.env },
         stdio: ["pipe", "pipe", "pipe"],
       });
