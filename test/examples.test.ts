@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as YAML from "yaml";
 import { isSecureValue } from "../config/stack-file";
-import { SECRET_PLACEHOLDER_PREFIX } from "../tools/harness";
+import { SECRET_PLACEHOLDER_PREFIX } from "../offline/runtime/harness";
 import { runPolicyCheck } from "../tools/policy-check";
 import { type SynthesisResult, countByType, ofType, one, synthesize } from "./support";
 import { ROOT } from "./support/config";

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseStackConfig } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
-import { loadStackConfig } from "../../tools/harness";
+import { loadStackConfig } from "../../offline/runtime/harness";
 import { ROOT } from "./config";
 
 /** The example folders, one per product, in README order. */
