@@ -130,8 +130,11 @@ export class Cache extends pulumi.ComponentResource {
         },
         { parent: this },
       );
+      // The key is the database's: name it in the value's dependencies. The real engine does not carry an invoke's
+      // argument dependencies into its result during preview, so without it the secret would seem to derive from the
+      // cluster alone (keyvault-secret-enforce-value-provenance refuses that).
       const url = pulumi
-        .all([cluster.hostName, pulumi.secret(keys.primaryKey)])
+        .all([cluster.hostName, pulumi.secret(keys.primaryKey), database.name])
         .apply(([host, key]) => redisUrlWithKey(host, key));
       const secret = vaultSecret(
         `${name}-redis-url`,

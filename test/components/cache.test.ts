@@ -211,6 +211,8 @@ describe("Cache", () => {
     expect(secret.secretPaths.filter((p) => "properties.value".startsWith(p))).not.toEqual([]);
     expect(result.outputs.redisUrlSecretUri).toBe("https://kv-shop.vault.azure.net/secrets/redis-url");
     expect(String(result.outputs.redisUrl)).not.toContain("@");
+    // The value names the database that owns the key (keyvault-secret-enforce-value-provenance's producer).
+    expect(secret.propertyDependencies.properties).toContain(database.urn);
   });
 
   it("rejects private mode without a private endpoint subnet, naming the field", async () => {

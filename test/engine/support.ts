@@ -128,7 +128,7 @@ export class Workspace {
     const r = await this.pulumi(args, opts);
     if (r.code !== 0) {
       throw new Error(
-        `pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-6000)}\n${r.stderr.slice(-4000)}`,
+        `pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout.slice(-30000)}\n${r.stderr.slice(-4000)}`,
       );
     }
     return r;
