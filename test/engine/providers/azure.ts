@@ -107,6 +107,14 @@ const routes: Record<string, Route> = {
     ],
   ],
   "web:StaticSite": ["Microsoft.Web", [["staticSites", "name"]]],
+  // ARM: .../staticSites/{name}/customDomains/{domainName} (Learn, Static Sites - Create Or Update Static Site Custom Domain).
+  "web:StaticSiteCustomDomain": [
+    "Microsoft.Web",
+    [
+      ["staticSites", "name"],
+      ["customDomains", "domainName"],
+    ],
+  ],
   "web:StaticSiteLinkedBackend": [
     "Microsoft.Web",
     [
