@@ -126,7 +126,13 @@ export function deliveryMetrics(
   );
   const promoted = runs.filter((e) => e.outcome === "promoted");
   const failed = runs.filter((e) => e.outcome === "rolled-back" || e.outcome === "rollback-failed");
-  const finished = runs.filter((e) => e.outcome !== "interrupted" && e.outcome !== "nothing-to-do");
+  // An `undone` line is not a run of its own: it marks its promoted run (same run id) as a change that failed in
+  // production. It has no failure start (an operator found the fault), so it adds no time to restore.
+  const undoneRuns = new Set(runs.filter((e) => e.outcome === "undone").map((e) => e.runId));
+  const undone = promoted.filter((e) => e.runId !== undefined && undoneRuns.has(e.runId));
+  const finished = runs.filter(
+    (e) => e.outcome !== "interrupted" && e.outcome !== "nothing-to-do" && e.outcome !== "undone",
+  );
   const perDay = promoted.length / options.days;
   const lead = median(
     promoted
@@ -138,7 +144,8 @@ export function deliveryMetrics(
     .map((e) => Date.parse(e.restoredAt!) - Date.parse(e.failureStartedAt!));
   const mttr = restores.length > 0 ? restores.reduce((a, b) => a + b, 0) / restores.length : undefined;
   const changes = promoted.length + failed.length;
-  const cfr = changes > 0 ? (failed.length / changes) * 100 : undefined;
+  const failures = failed.length + undone.length;
+  const cfr = changes > 0 ? (failures / changes) * 100 : undefined;
   const success = finished.length > 0 ? (promoted.length / finished.length) * 100 : undefined;
   return [
     {
@@ -155,7 +162,7 @@ export function deliveryMetrics(
     },
     {
       name: "Change failure rate",
-      value: cfr === undefined ? "n/a" : `${cfr.toFixed(1)}% (${failed.length} of ${changes})`,
+      value: cfr === undefined ? "n/a" : `${cfr.toFixed(1)}% (${failures} of ${changes})`,
       target: "< 5%",
       ...(cfr !== undefined ? { met: cfr < 5 } : {}),
     },

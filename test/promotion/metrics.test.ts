@@ -56,6 +56,23 @@ describe("delivery metrics from the deployment log", () => {
     ]);
   });
 
+  it("an undone promotion counts as a change failure, never as a run of its own or a second deployment", () => {
+    const entries = [
+      ...Array.from({ length: 7 }, (_, i) => entry("promoted", i + 0.5, { runId: `run-${i}` })),
+      // The undo's line carries the run id of the promotion it reverted.
+      entry("undone", 0.2, { runId: "run-3" }),
+    ];
+    const m = deliveryMetrics(entries, { stack: "production", days: 7, now });
+
+    expect(m.map((x) => [x.name, x.value])).toEqual([
+      ["Deployment frequency", "1.00 / day (7 in 7 d)"],
+      ["Lead time (median)", "n/a"],
+      ["Change failure rate", "14.3% (1 of 7)"],
+      ["Time to restore (mean)", "n/a"],
+      ["Deployment success rate", "100.0% (7 of 7)"],
+    ]);
+  });
+
   it("a rolled-back run's log line carries the failure start and restore time", async () => {
     const s = scenario();
     faultAtStage(s, "health", 50);
