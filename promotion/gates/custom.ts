@@ -4,8 +4,8 @@
  * pass (a query gate without a value is no data; a smoke check without the expected answer is a failure).
  */
 import { isDeepStrictEqual } from "node:util";
-import { z } from "zod";
 import type { CustomGates, QueryGate, SmokeCheck } from "../../config/custom-gates";
+import { NOT_A_QUERY_RESULT, primaryTable } from "./query-result";
 
 /** What a scalar query found: its `value`, or why there is none. */
 export type ScalarResult =
@@ -31,27 +31,13 @@ export interface QuerySource {
   scalar(q: ScalarQuery): Promise<ScalarResult>;
 }
 
-const tableSchema = z.object({
-  tables: z
-    .array(
-      z.object({
-        name: z.string(),
-        columns: z.array(z.object({ name: z.string(), type: z.string() })),
-        rows: z.array(z.array(z.unknown())),
-      }),
-    )
-    .min(1),
-});
-
 /**
  * The `value` of a custom query's answer (`{tables: [{name, columns, rows}]}`, the query API's documented
  * shape): the `PrimaryResult` table must have a `value` column and exactly one row holding a finite number.
  */
 export function parseScalar(body: unknown): ScalarResult {
-  const parsed = tableSchema.safeParse(body);
-  if (!parsed.success)
-    return { status: "unavailable", reason: "the response is not a query result (no tables)" };
-  const table = parsed.data.tables.find((t) => t.name === "PrimaryResult") ?? parsed.data.tables[0]!;
+  const table = primaryTable(body);
+  if (table === undefined) return { status: "unavailable", reason: NOT_A_QUERY_RESULT };
   const i = table.columns.findIndex((c) => c.name === "value");
   if (i < 0) return { status: "unavailable", reason: "the result has no column named value" };
   if (table.rows.length !== 1) {

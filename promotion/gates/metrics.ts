@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { NOT_A_QUERY_RESULT, primaryTable } from "./query-result";
 import { parseScalar, type QuerySource, type ScalarQuery, type ScalarResult } from "./custom";
 
 /** Request statistics of one slot over a window. */
@@ -88,24 +88,10 @@ export function buildQuery(
   ].join("\n");
 }
 
-const responseSchema = z.object({
-  tables: z
-    .array(
-      z.object({
-        name: z.string(),
-        columns: z.array(z.object({ name: z.string(), type: z.string() })),
-        rows: z.array(z.array(z.unknown())),
-      }),
-    )
-    .min(1),
-});
-
 /** Turns a query API response body into per-slot stats. */
 export function parseResponse(body: unknown): MetricsResult {
-  const parsed = responseSchema.safeParse(body);
-  if (!parsed.success)
-    return { status: "unavailable", reason: "the response is not a query result (no tables)" };
-  const table = parsed.data.tables.find((t) => t.name === "PrimaryResult") ?? parsed.data.tables[0]!;
+  const table = primaryTable(body);
+  if (table === undefined) return { status: "unavailable", reason: NOT_A_QUERY_RESULT };
   const col = (name: string) => table.columns.findIndex((c) => c.name === name);
   const [iSlot, iReq, iFail, iP95, iP99, iMem] = [
     col("slot"),
