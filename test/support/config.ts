@@ -7,9 +7,12 @@ import { loadStackConfig } from "../../offline/runtime/harness";
 /** Repository root (holds Pulumi.yaml and the stack files). */
 export const ROOT = path.resolve(__dirname, "../..");
 
-/** Raw `webapp-platform:*` values of a committed stack file, JSON-decoded, without the project prefix. */
-export function rawStackConfig(stack: "staging" | "production"): Record<string, unknown> {
-  const { config } = loadStackConfig(ROOT, stack);
+/**
+ * Raw `webapp-platform:*` values of a committed stack file (of the repository, or of `dir` such as an example's
+ * folder), JSON-decoded, without the project prefix and the external secrets.
+ */
+export function rawStackConfig(stack: "staging" | "production", dir: string = ROOT): Record<string, unknown> {
+  const { config } = loadStackConfig(dir, stack);
   const raw: Record<string, unknown> = {};
   for (const [key, text] of Object.entries(config)) {
     const [ns, name] = key.split(":");

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { parseStackConfig } from "../../config/load";
 import type { StackConfig } from "../../config/schema";
 import { loadStackConfig } from "../../offline/runtime/harness";
-import { ROOT } from "./config";
+import { rawStackConfig, ROOT } from "./config";
 
 /** The example folders, one per product, in README order. */
 export const EXAMPLES = ["supply-chain", "policy-mvp", "agentic", "shopify-dashboard", "erp"] as const;
@@ -33,18 +33,7 @@ export function examplePolicyConfig(stack: ExampleStack): string {
 
 /** The validated stack config of one example stack, as the program's loader sees it (secrets left out). */
 export function exampleConfig(example: Example, stack: ExampleStack): StackConfig {
-  const { config } = loadStackConfig(exampleDir(example), stack);
-  const raw: Record<string, unknown> = {};
-  for (const [key, text] of Object.entries(config)) {
-    const [ns, name] = key.split(":");
-    if (ns !== "webapp-platform" || name === "externalSecrets") continue;
-    try {
-      raw[name] = JSON.parse(text);
-    } catch {
-      raw[name] = text;
-    }
-  }
-  return parseStackConfig(raw, exampleExternalSecrets(example, stack));
+  return parseStackConfig(rawStackConfig(stack, exampleDir(example)), exampleExternalSecrets(example, stack));
 }
 
 /** Names of the external secrets one example stack stores as `secure:` placeholders. */
