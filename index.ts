@@ -277,15 +277,17 @@ export = async () => {
       logAnalyticsWorkspaceId: observability.workspaceCustomerId,
       appInsightsName: observability.appInsightsName,
     },
-    vercel: vercel === undefined ? undefined : { projectId: vercel.projectId },
-    staticSiteUrl: site?.url,
+    // Absent parts are left out rather than exported as undefined (which `pulumi up` warns about on every run).
+    ...(vercel === undefined ? {} : { vercel: { projectId: vercel.projectId } }),
+    ...(site === undefined ? {} : { staticSiteUrl: site.url }),
     keyVaultName: secrets.vaultName,
     databaseHost: database.fqdn,
     redisHost: cache.hostName,
     appConfigEndpoint: flags.endpoint,
-    documentDb:
-      documentDb === undefined ? undefined : { clusterName: documentDb.clusterName, host: documentDb.host },
-    realtime: realtime === undefined ? undefined : { hubName: realtime.hubName, wsUrl: realtime.clientUrl },
+    ...(documentDb === undefined
+      ? {}
+      : { documentDb: { clusterName: documentDb.clusterName, host: documentDb.host } }),
+    ...(realtime === undefined ? {} : { realtime: { hubName: realtime.hubName, wsUrl: realtime.clientUrl } }),
     ...(uploads === undefined ? {} : { uploadsContainerUrl: uploads.containerUrl }),
     privateNetwork: private_,
   };
