@@ -2,9 +2,10 @@
  * Manual controls (pause, resume, abort, promote --full) and undo in simulated time: a second controller with
  * the same stacks, state and state directory plays the operator's terminal while the first holds the lock.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { exitCodes, PromotionController, type RunResult } from "../../promotion/controller";
 import { ControlChannel, type ControlAction } from "../../promotion/controls";
 import { decisionRecord } from "../../promotion/report";
@@ -16,9 +17,13 @@ type S = ReturnType<typeof scenario>;
 /** The operator's process: same stacks, state and directory, its own lock identity. */
 const operator = (s: S) => new PromotionController({ ...s.deps, lock: { pid: 4_194_001 } });
 
+/** Marks the operator's own calls, so that only the run's control check waits for the operator's command. */
+const operatorContext = new AsyncLocalStorage<true>();
+
 /**
  * Runs a promotion; after the `n`-th gate sample of the run (1-based) the operator sends each request of
- * `plan[n]` from a second process, and the run's next wait holds until that command returned.
+ * `plan[n]` from a second process, and the run's control check of that tick waits until that command returned
+ * (without the wait, whether the request lands in this tick or the next is a race with the file system).
  */
 async function promoteWith(
   s: S,
@@ -26,25 +31,35 @@ async function promoteWith(
 ): Promise<{ run: RunResult; ops: RunResult[] }> {
   const ops: RunResult[] = [];
   let hold: Promise<unknown> | undefined;
-  const sleep = s.clock.sleep.bind(s.clock);
-  s.clock.sleep = async (ms, signal) => {
-    const h = hold;
-    hold = undefined;
-    if (h !== undefined) await h;
-    return sleep(ms, signal);
-  };
+  const pending = ControlChannel.prototype.pending;
+  const spy = vi.spyOn(ControlChannel.prototype, "pending").mockImplementation(async function (
+    this: ControlChannel,
+  ) {
+    if (operatorContext.getStore() === undefined && hold !== undefined) {
+      const h = hold;
+      hold = undefined;
+      await h;
+    }
+    return pending.call(this);
+  });
   let n = 0;
-  const run = await new PromotionController({
-    ...s.deps,
-    onSample: () => {
-      const step = plan[++n];
-      if (step !== undefined)
-        hold = operator(s)
-          .control("production", step[0], "alice@ops", step[1])
-          .then((r) => ops.push(r));
-    },
-  }).promote({ from: "staging", to: "production" });
-  return { run, ops };
+  try {
+    const run = await new PromotionController({
+      ...s.deps,
+      onSample: () => {
+        const step = plan[++n];
+        if (step !== undefined)
+          hold = operatorContext.run(true, () =>
+            operator(s)
+              .control("production", step[0], "alice@ops", step[1])
+              .then((r) => ops.push(r)),
+          );
+      },
+    }).promote({ from: "staging", to: "production" });
+    return { run, ops };
+  } finally {
+    spy.mockRestore();
+  }
 }
 
 describe("manual controls across processes", () => {
