@@ -55,13 +55,12 @@ export function mongoUri(login: string, password: string, host: string): string 
 }
 
 /**
- * The host of the connection string Azure reports (`mongodb+srv://<user>:<password>@<name>.global.mongocluster.
- * cosmos.azure.com/?...`, REST 2024-07-01 `properties.connectionString`); its placeholders are not credentials.
+ * The cluster's connection host, `<name>.global.mongocluster.cosmos.azure.com` (the host of the connection string
+ * Azure reports, REST 2024-07-01 MongoClusters_Get). Built from the name, not parsed from `properties`: a preview of
+ * an update gets the inputs back without `connectionString`, and `properties` is secret as a whole.
  */
-export function mongoHost(connectionString: string): string {
-  const host = /@([^/?]+)/.exec(connectionString)?.[1];
-  if (host === undefined) throw new Error(`mongocluster connectionString has no host: ${connectionString}`);
-  return host;
+export function mongoHost(clusterName: string): string {
+  return `${clusterName}.global.mongocluster.cosmos.azure.com`;
 }
 
 /**
@@ -166,9 +165,7 @@ export class DocumentDb extends pulumi.ComponentResource {
       );
     }
 
-    // The reported connection string holds only placeholders, but `properties` is secret as a whole (it carries the
-    // password input), so the host is taken out of it and unwrapped.
-    const host = pulumi.unsecret(cluster.properties.apply((p) => mongoHost(p.connectionString)));
+    const host = cluster.name.apply(mongoHost);
     const uri = pulumi
       .all([host, password.result])
       .apply(([h, pw]) => mongoUri(config.administratorLogin, pw, h));

@@ -45,19 +45,18 @@ const name = (ctx: CreateContext, key: string): string => {
 
 /**
  * What the services compute. A cluster reports `properties.connectionString` with placeholders for the credentials
- * and its host `<name>.global.mongocluster.cosmos.azure.com`; the administrator password is never returned (REST
- * 2024-07-01 MongoClusters_Get example). A Web PubSub service reports `hostName` `<name>.webpubsub.azure.com` and
+ * and its host `<name>.global.mongocluster.cosmos.azure.com` (REST 2024-07-01 MongoClusters_Get example). ARM never
+ * returns the administrator password; the stand-in keeps the input's, because its diff compares new inputs with old
+ * outputs (azure-native compares old inputs) and would otherwise show a perpetual update. A Web PubSub service reports `hostName` `<name>.webpubsub.azure.com` and
  * ports 443 (WebPubSub_Get example).
  */
 export const dataComputed: Record<string, (ctx: CreateContext) => Props> = {
   "mongocluster:MongoCluster": (ctx) => {
     const props = (revealAll(ctx.inputs.properties) ?? {}) as Props;
-    const admin = props.administrator as Props | undefined;
     const cluster = name(ctx, "mongoClusterName");
     return {
       properties: {
         ...props,
-        administrator: admin === undefined ? undefined : { userName: admin.userName },
         clusterStatus: "Ready",
         provisioningState: "Succeeded",
         connectionString: `mongodb+srv://<user>:<password>@${cluster}.global.mongocluster.cosmos.azure.com/?tls=true&authMechanism=SCRAM-SHA-256&retrywrites=false&maxIdleTimeMS=120000`,
